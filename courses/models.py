@@ -1,0 +1,262 @@
+"""The catalogue: a course index with filters and one page per course."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from website.models import SeoMixin, with_listing_renditions
+
+from .blocks import ProgrammeBlock
+from .pricing import Charging, StandardPrice
+
+
+@register_snippet
+class Audience(models.Model):
+    """Who a course is for; the catalogue can be filtered by it."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name_plural = "audiences"
+
+    def __str__(self):
+        return self.name
+
+
+class CourseFormat(models.TextChoices):
+    OPEN = "open", "Open course"
+    IN_SCHOOL = "in_school", "In-school"
+    CERTIFICATION = "certification", "Certification programme"
+    PARTNERSHIP = "partnership", "Partnership course"
+
+
+class CourseLength(models.TextChoices):
+    HALF_DAY = "half_day", "Half day"
+    ONE_DAY = "one_day", "One day"
+    TWO_DAYS = "two_days", "Two days"
+    SEVERAL_SESSIONS = "several_sessions", "Several sessions"
+    ACADEMIC_YEAR = "academic_year", "An academic year"
+
+
+class CourseIndexPage(SeoMixin, Page):
+    intro = models.TextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["website.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+
+    @property
+    def listing_summary(self):
+        return self.intro
+
+    def get_context(self, request, *args, **kwargs):
+        from .forms import CourseFilterForm
+
+        context = super().get_context(request, *args, **kwargs)
+        form = CourseFilterForm(request.GET or None)
+        courses = CoursePage.objects.live().public().child_of(self)
+        if form.is_valid():
+            courses = form.filter(courses)
+        courses = with_listing_renditions(courses.order_by("path")).prefetch_related(
+            "audiences"
+        )
+        context["filter_form"] = form
+        context["courses"] = courses
+        context["is_filtered"] = form.is_bound and form.is_valid() and form.has_filters()
+        return context
+
+
+class CoursePage(SeoMixin, Page):
+    summary = models.TextField(help_text="Two or three sentences shown in listings and search.")
+    listing_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    audiences = ParentalManyToManyField(Audience, blank=True, related_name="courses")
+    who_for = RichTextField(
+        "who it is for", blank=True, features=["bold", "italic", "ul", "link"]
+    )
+    outcomes = RichTextField(
+        blank=True, features=["bold", "italic", "ul", "ol"], help_text="What delegates leave with."
+    )
+    format = models.CharField(
+        max_length=20, choices=CourseFormat.choices, default=CourseFormat.OPEN
+    )
+    length = models.CharField(
+        max_length=20, choices=CourseLength.choices, default=CourseLength.ONE_DAY
+    )
+    length_detail = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Optional detail, e.g. 'Three training days, one each term'.",
+    )
+    programme = StreamField(ProgrammeBlock(), blank=True)
+    included = StreamField(
+        [("item", blocks.CharBlock(max_length=200, icon="tick"))],
+        blank=True,
+        verbose_name="what is included",
+    )
+
+    # The standard price. Bookings price from these fields, so they are data, not text.
+    price_amount = models.DecimalField(
+        "price excluding VAT (£)",
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    vat_rate = models.DecimalField(
+        "VAT rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="20% unless this product is zero-rated or outside the scope of VAT.",
+    )
+    charging = models.CharField(
+        "how it is charged",
+        max_length=20,
+        choices=Charging.CHOICES,
+        default=Charging.PER_DELEGATE,
+    )
+    min_places = models.PositiveSmallIntegerField(
+        "minimum places", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    max_places = models.PositiveSmallIntegerField(
+        "maximum places", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("listing_image"),
+        MultiFieldPanel(
+            [
+                FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
+                FieldRowPanel([FieldPanel("format"), FieldPanel("length")]),
+                FieldPanel("length_detail"),
+            ],
+            heading="Audience, format and length",
+        ),
+        FieldPanel("who_for"),
+        FieldPanel("outcomes"),
+        FieldPanel("programme"),
+        FieldPanel("included"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("price_amount"), FieldPanel("vat_rate")]),
+                FieldPanel("charging"),
+                FieldRowPanel([FieldPanel("min_places"), FieldPanel("max_places")]),
+            ],
+            heading="Standard price",
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("who_for"),
+        index.SearchField("outcomes"),
+        index.SearchField("programme"),
+        index.FilterField("format"),
+        index.FilterField("length"),
+    ]
+
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = []
+
+    @property
+    def listing_summary(self):
+        return self.summary
+
+    @property
+    def price(self):
+        if self.charging == Charging.ON_REQUEST:
+            amount = Decimal("0.00")
+        elif self.charging == Charging.FREE_TO_PARTNERS:
+            amount = Decimal("0.00")
+        else:
+            amount = self.price_amount if self.price_amount is not None else Decimal("0.00")
+        return StandardPrice(
+            amount=amount,
+            vat_rate=self.vat_rate,
+            charging=self.charging,
+            min_places=self.min_places,
+            max_places=self.max_places,
+        )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        paid = self.charging in (Charging.PER_DELEGATE, Charging.PER_SCHOOL_TEAM)
+        if paid and not self.price_amount:
+            errors["price_amount"] = "Give the price excluding VAT for a paid course."
+        if self.charging == Charging.FREE_TO_PARTNERS and self.price_amount:
+            errors["price_amount"] = (
+                "Partner places are free: no fee may be charged. Leave the price empty."
+            )
+        if self.min_places and self.max_places and self.min_places > self.max_places:
+            errors["max_places"] = "The maximum cannot be lower than the minimum."
+        if errors:
+            raise ValidationError(errors)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["testimonials"] = self.testimonials.all()[:4]
+        context["related_posts"] = with_listing_renditions(
+            self.journal_posts.live().public().order_by("-date", "-pk")
+        )[:3]
+        context["audience_list"] = list(self.audiences.all())
+        context["structured_data"] = self.structured_data(request)
+        return context
+
+    def structured_data(self, request):
+        """schema.org Course, for search engines."""
+        from wagtail.models import Site
+
+        site = Site.find_for_request(request)
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Course",
+            "name": self.title,
+            "description": self.summary,
+            "url": self.get_full_url(request),
+            "provider": {
+                "@type": "Organization",
+                "name": site.site_name if site and site.site_name else "Northlight Coaching",
+            },
+        }
+        price = self.price
+        if not price.is_quoted:
+            data["offers"] = {
+                "@type": "Offer",
+                "category": "Free" if price.is_free else "Paid",
+                "price": str(price.amount),
+                "priceCurrency": "GBP",
+                "priceSpecification": {
+                    "@type": "UnitPriceSpecification",
+                    "price": str(price.amount),
+                    "priceCurrency": "GBP",
+                    "valueAddedTaxIncluded": False,
+                },
+            }
+        return data
