@@ -9,4 +9,5 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from .permissions import sync_role_permissions
 
-        post_migrate.connect(sync_role_permissions, sender=self)
+        # On every app's signal: permission rows for later apps exist only by then.
+        post_migrate.connect(sync_role_permissions)

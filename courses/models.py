@@ -73,9 +73,7 @@ class CourseIndexPage(SeoMixin, Page):
         courses = CoursePage.objects.live().public().child_of(self)
         if form.is_valid():
             courses = form.filter(courses)
-        courses = with_listing_renditions(courses.order_by("path")).prefetch_related(
-            "audiences"
-        )
+        courses = with_listing_renditions(courses.order_by("path")).prefetch_related("audiences")
         context["filter_form"] = form
         context["courses"] = courses
         context["is_filtered"] = form.is_bound and form.is_valid() and form.has_filters()
@@ -92,9 +90,7 @@ class CoursePage(SeoMixin, Page):
         related_name="+",
     )
     audiences = ParentalManyToManyField(Audience, blank=True, related_name="courses")
-    who_for = RichTextField(
-        "who it is for", blank=True, features=["bold", "italic", "ul", "link"]
-    )
+    who_for = RichTextField("who it is for", blank=True, features=["bold", "italic", "ul", "link"])
     outcomes = RichTextField(
         blank=True, features=["bold", "italic", "ul", "ol"], help_text="What delegates leave with."
     )
@@ -190,9 +186,7 @@ class CoursePage(SeoMixin, Page):
 
     @property
     def price(self):
-        if self.charging == Charging.ON_REQUEST:
-            amount = Decimal("0.00")
-        elif self.charging == Charging.FREE_TO_PARTNERS:
+        if self.charging == Charging.ON_REQUEST or self.charging == Charging.FREE_TO_PARTNERS:
             amount = Decimal("0.00")
         else:
             amount = self.price_amount if self.price_amount is not None else Decimal("0.00")

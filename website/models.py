@@ -213,9 +213,7 @@ class HomePage(SeoMixin, Page):
         featured = self.featured_courses.select_related("course").prefetch_related(
             Prefetch(
                 "course",
-                queryset=with_listing_renditions(
-                    CoursePage.objects.live().public()
-                ),
+                queryset=with_listing_renditions(CoursePage.objects.live().public()),
             )
         )
         context["featured_courses"] = [item.course for item in featured if item.course]
@@ -273,12 +271,7 @@ class JournalIndexPage(SeoMixin, RoutablePageMixin, Page):
         return self.intro
 
     def posts(self):
-        return (
-            JournalPage.objects.live()
-            .public()
-            .child_of(self)
-            .order_by("-date", "-pk")
-        )
+        return JournalPage.objects.live().public().child_of(self).order_by("-date", "-pk")
 
     def _render_listing(self, request, posts, heading="", archive=None):
         posts = with_listing_renditions(posts).prefetch_related("tags")

@@ -11,62 +11,297 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtailimages', '0027_image_description'),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Audience',
+            name="Audience",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'audiences',
-                'ordering': ['sort_order', 'name'],
+                "verbose_name_plural": "audiences",
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CourseIndexPage',
+            name="CourseIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True)),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
-            bases=(website.models.SeoMixin, 'wagtailcore.page'),
+            bases=(website.models.SeoMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
-            name='CoursePage',
+            name="CoursePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.TextField(help_text='Two or three sentences shown in listings and search.')),
-                ('who_for', wagtail.fields.RichTextField(blank=True, verbose_name='who it is for')),
-                ('outcomes', wagtail.fields.RichTextField(blank=True, help_text='What delegates leave with.')),
-                ('format', models.CharField(choices=[('open', 'Open course'), ('in_school', 'In-school'), ('certification', 'Certification programme'), ('partnership', 'Partnership course')], default='open', max_length=20)),
-                ('length', models.CharField(choices=[('half_day', 'Half day'), ('one_day', 'One day'), ('two_days', 'Two days'), ('several_sessions', 'Several sessions'), ('academic_year', 'An academic year')], default='one_day', max_length=20)),
-                ('length_detail', models.CharField(blank=True, help_text="Optional detail, e.g. 'Three training days, one each term'.", max_length=120)),
-                ('programme', wagtail.fields.StreamField([('pre_course', 4), ('term', 7), ('session', 11), ('between_sessions', 13)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'default': 'Before the course', 'max_length': 120}), 1: ('wagtail.blocks.TextBlock', (), {'required': False}), 2: ('wagtail.blocks.CharBlock', (), {'max_length': 200}), 3: ('wagtail.blocks.ListBlock', (2,), {'min_num': 1}), 4: ('wagtail.blocks.StructBlock', [[('heading', 0), ('description', 1), ('activities', 3)]], {}), 5: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('autumn', 'Autumn term'), ('spring', 'Spring term'), ('summer', 'Summer term')]}), 6: ('wagtail.blocks.TextBlock', (), {'help_text': 'What happens this term, in brief.', 'required': False}), 7: ('wagtail.blocks.StructBlock', [[('term', 5), ('summary', 6)]], {}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': "e.g. 'Fundamentals'.", 'max_length': 120}), 9: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('autumn', 'Autumn term'), ('spring', 'Spring term'), ('summer', 'Summer term')], 'required': False}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': "e.g. 'Full day'.", 'max_length': 60, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('title', 8), ('term', 9), ('length', 10), ('summary', 1), ('topics', 3)]], {}), 12: ('wagtail.blocks.CharBlock', (), {'default': 'Between sessions', 'max_length': 120}), 13: ('wagtail.blocks.StructBlock', [[('heading', 12), ('tasks', 3)]], {})})),
-                ('included', wagtail.fields.StreamField([('item', 0)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'icon': 'tick', 'max_length': 200})}, verbose_name='what is included')),
-                ('price_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='price excluding VAT (£)')),
-                ('vat_rate', models.DecimalField(decimal_places=2, default=Decimal('20.00'), help_text='20% unless this product is zero-rated or outside the scope of VAT.', max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='VAT rate (%)')),
-                ('charging', models.CharField(choices=[('per_delegate', 'Per delegate'), ('per_school_team', 'Per school team (a package for a number of places)'), ('free_to_partners', 'Free to partner schools'), ('on_request', 'Quoted on request (bespoke)')], default='per_delegate', max_length=20, verbose_name='how it is charged')),
-                ('min_places', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='minimum places')),
-                ('max_places', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='maximum places')),
-                ('audiences', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='courses', to='courses.audience')),
-                ('listing_image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="Two or three sentences shown in listings and search."
+                    ),
+                ),
+                ("who_for", wagtail.fields.RichTextField(blank=True, verbose_name="who it is for")),
+                (
+                    "outcomes",
+                    wagtail.fields.RichTextField(
+                        blank=True, help_text="What delegates leave with."
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open course"),
+                            ("in_school", "In-school"),
+                            ("certification", "Certification programme"),
+                            ("partnership", "Partnership course"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "length",
+                    models.CharField(
+                        choices=[
+                            ("half_day", "Half day"),
+                            ("one_day", "One day"),
+                            ("two_days", "Two days"),
+                            ("several_sessions", "Several sessions"),
+                            ("academic_year", "An academic year"),
+                        ],
+                        default="one_day",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "length_detail",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional detail, e.g. 'Three training days, one each term'.",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "programme",
+                    wagtail.fields.StreamField(
+                        [("pre_course", 4), ("term", 7), ("session", 11), ("between_sessions", 13)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"default": "Before the course", "max_length": 120},
+                            ),
+                            1: ("wagtail.blocks.TextBlock", (), {"required": False}),
+                            2: ("wagtail.blocks.CharBlock", (), {"max_length": 200}),
+                            3: ("wagtail.blocks.ListBlock", (2,), {"min_num": 1}),
+                            4: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("description", 1), ("activities", 3)]],
+                                {},
+                            ),
+                            5: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("autumn", "Autumn term"),
+                                        ("spring", "Spring term"),
+                                        ("summer", "Summer term"),
+                                    ]
+                                },
+                            ),
+                            6: (
+                                "wagtail.blocks.TextBlock",
+                                (),
+                                {
+                                    "help_text": "What happens this term, in brief.",
+                                    "required": False,
+                                },
+                            ),
+                            7: ("wagtail.blocks.StructBlock", [[("term", 5), ("summary", 6)]], {}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"help_text": "e.g. 'Fundamentals'.", "max_length": 120},
+                            ),
+                            9: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("autumn", "Autumn term"),
+                                        ("spring", "Spring term"),
+                                        ("summer", "Summer term"),
+                                    ],
+                                    "required": False,
+                                },
+                            ),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "e.g. 'Full day'.",
+                                    "max_length": 60,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.StructBlock",
+                                [
+                                    [
+                                        ("title", 8),
+                                        ("term", 9),
+                                        ("length", 10),
+                                        ("summary", 1),
+                                        ("topics", 3),
+                                    ]
+                                ],
+                                {},
+                            ),
+                            12: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"default": "Between sessions", "max_length": 120},
+                            ),
+                            13: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 12), ("tasks", 3)]],
+                                {},
+                            ),
+                        },
+                    ),
+                ),
+                (
+                    "included",
+                    wagtail.fields.StreamField(
+                        [("item", 0)],
+                        blank=True,
+                        block_lookup={
+                            0: ("wagtail.blocks.CharBlock", (), {"icon": "tick", "max_length": 200})
+                        },
+                        verbose_name="what is included",
+                    ),
+                ),
+                (
+                    "price_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.00"))],
+                        verbose_name="price excluding VAT (£)",
+                    ),
+                ),
+                (
+                    "vat_rate",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("20.00"),
+                        help_text="20% unless this product is zero-rated or outside the scope of VAT.",
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="VAT rate (%)",
+                    ),
+                ),
+                (
+                    "charging",
+                    models.CharField(
+                        choices=[
+                            ("per_delegate", "Per delegate"),
+                            (
+                                "per_school_team",
+                                "Per school team (a package for a number of places)",
+                            ),
+                            ("free_to_partners", "Free to partner schools"),
+                            ("on_request", "Quoted on request (bespoke)"),
+                        ],
+                        default="per_delegate",
+                        max_length=20,
+                        verbose_name="how it is charged",
+                    ),
+                ),
+                (
+                    "min_places",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="minimum places",
+                    ),
+                ),
+                (
+                    "max_places",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="maximum places",
+                    ),
+                ),
+                (
+                    "audiences",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="courses", to="courses.audience"
+                    ),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
-            bases=(website.models.SeoMixin, 'wagtailcore.page'),
+            bases=(website.models.SeoMixin, "wagtailcore.page"),
         ),
     ]

@@ -22,7 +22,9 @@ LENGTHS = ["half_day", "one_day", "two_days", "several_sessions"]
 def add_bulk_content(courses=50, posts=200, images=5):
     course_index = CourseIndexPage.objects.get()
     journal = JournalIndexPage.objects.get()
-    pictures = [get_or_create_image(f"Bulk picture {n}", "Abstract pattern")[0] for n in range(images)]
+    pictures = [
+        get_or_create_image(f"Bulk picture {n}", "Abstract pattern")[0] for n in range(images)
+    ]
     audiences = list(Audience.objects.all())
     start = CoursePage.objects.count()
     for n in range(start, start + courses):

@@ -275,7 +275,11 @@ COURSES = [
                 },
             )
         ],
-        "included": ["A full day's training", "Lunch and refreshments", "An action-planning template"],
+        "included": [
+            "A full day's training",
+            "Lunch and refreshments",
+            "An action-planning template",
+        ],
         "price_amount": Decimal("245.00"),
         "vat_rate": Decimal("20.00"),
         "charging": Charging.PER_DELEGATE,
@@ -444,7 +448,10 @@ COURSES = [
                     "term": "",
                     "length": "Half day",
                     "summary": "",
-                    "topics": ["Reviewing evidence against the standards", "Preparing for the QA visit"],
+                    "topics": [
+                        "Reviewing evidence against the standards",
+                        "Preparing for the QA visit",
+                    ],
                 },
             ),
             (
@@ -569,7 +576,12 @@ POSTS = [
         "body": [
             "When schools first timetable coaching, they often book an hour a half term. It feels like the respectful thing to do. In our experience it is the short, weekly conversation that changes practice, because there is always a next one coming.",
             "Fifteen minutes is enough to look back at one thing that was tried, agree what to try next and name the moment in the week when it will happen. It is short enough to survive a busy term.",
-            ("quote", "We stopped waiting for the perfect slot. Fifteen minutes on a Tuesday became the most useful part of my week.", "Year 4 teacher", ""),
+            (
+                "quote",
+                "We stopped waiting for the perfect slot. Fifteen minutes on a Tuesday became the most useful part of my week.",
+                "Year 4 teacher",
+                "",
+            ),
         ],
     },
     {
@@ -583,7 +595,12 @@ POSTS = [
         "body": [
             "An impact cycle has three parts: identify a goal, learn a strategy, and keep improving until the goal is met. The first part is where many cycles go wrong, because the goal is too broad to practise in a week.",
             "Using the school's teaching and learning rubric keeps the goal concrete and shared. The coachee chooses the strand; the coach helps narrow it down to something that can be seen in one lesson.",
-            ("resource", "Planning a coaching cycle: a one-page template", "https://example.org/coaching-cycle-template", "A printable planner for the three stages of a cycle."),
+            (
+                "resource",
+                "Planning a coaching cycle: a one-page template",
+                "https://example.org/coaching-cycle-template",
+                "A printable planner for the three stages of a cycle.",
+            ),
         ],
     },
     {
@@ -649,7 +666,12 @@ POSTS = [
         "body": [
             "Participants complete thirty coaching sessions over the year, ten each term, each lasting about thirty minutes. Every session goes into the coaching diary, and both coach and coachee add to the record.",
             "Write the reflective log little and often. A few lines after each session are worth more to an assessor than a long entry written in the last week of the summer term.",
-            ("quote", "I kept my diary open on my laptop after every session. By the summer the portfolio had written itself.", "Head of science", "a sixth-form college"),
+            (
+                "quote",
+                "I kept my diary open on my laptop after every session. By the summer the portfolio had written itself.",
+                "Head of science",
+                "a sixth-form college",
+            ),
         ],
     },
     {

@@ -26,7 +26,9 @@ def draw_picture(title, width=1200, height=675):
     draw = ImageDraw.Draw(picture)
     for y in range(height):
         mix = y / height
-        colour = tuple(int(d * (1 - mix * 0.5) + l * mix * 0.2) for d, l in zip(dark, light))
+        colour = tuple(
+            int(d * (1 - mix * 0.5) + b * mix * 0.2) for d, b in zip(dark, light, strict=True)
+        )
         draw.line([(0, y), (width, y)], fill=colour)
     for i in range(6):
         x = digest[1 + i] / 255 * width

@@ -55,7 +55,10 @@ def _paragraphs(items):
         elif item[0] == "quote":
             _, quote, attribution, organisation = item
             blocks.append(
-                ("quote", {"quote": quote, "attribution": attribution, "organisation": organisation})
+                (
+                    "quote",
+                    {"quote": quote, "attribution": attribution, "organisation": organisation},
+                )
             )
         elif item[0] == "resource":
             _, title, url, description = item
@@ -108,7 +111,10 @@ def _home_page(report):
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True,
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
             site_name=content.ORGANISATION["organisation_name"],
         )
     else:
@@ -250,14 +256,21 @@ def _enquiry_form(home, courses, report):
     form_page = _child(home, FormPage, data["slug"])
     if form_page:
         return form_page
-    form_page = FormPage(**data, to_address=content.ORGANISATION["email"],
-                         from_address="website@coaching.example")
+    form_page = FormPage(
+        **data, to_address=content.ORGANISATION["email"], from_address="website@coaching.example"
+    )
     course_choices = "\n".join([*(c.title for c in courses.values()), "Not sure yet"])
     fields = [
         ("School or trust", "singleline", True, "", ""),
         ("Your name", "singleline", True, "", ""),
         ("Your email address", "email", True, "", ""),
-        ("Phone number", "singleline", False, "", "Optional: a number we can call in school hours."),
+        (
+            "Phone number",
+            "singleline",
+            False,
+            "",
+            "Optional: a number we can call in school hours.",
+        ),
         ("Course of interest", "dropdown", True, course_choices, ""),
         ("Number of staff", "number", True, "", "Roughly how many staff would take part."),
         ("Preferred dates", "multiline", False, "", "Terms, weeks or days that would suit you."),

@@ -14,174 +14,686 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtailimages', '0027_image_description'),
+        ("courses", "0001_initial"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FooterSettings',
+            name="FooterSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organisation_name', models.CharField(default='Northlight Coaching', max_length=120)),
-                ('address', models.TextField(blank=True)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('vat_number', models.CharField(blank=True, help_text='Shown in the footer and, later, on invoices.', max_length=20)),
-                ('company_number', models.CharField(blank=True, max_length=20)),
-                ('links', wagtail.fields.StreamField([('link', 2)], blank=True, block_lookup={0: ('wagtail.blocks.PageChooserBlock', (), {}), 1: ('wagtail.blocks.CharBlock', (), {'help_text': "Leave blank to use the page's title.", 'required': False}), 2: ('wagtail.blocks.StructBlock', [[('page', 0), ('label', 1)]], {})}, help_text='Policies and the like.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "organisation_name",
+                    models.CharField(default="Northlight Coaching", max_length=120),
+                ),
+                ("address", models.TextField(blank=True)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "vat_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="Shown in the footer and, later, on invoices.",
+                        max_length=20,
+                    ),
+                ),
+                ("company_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "links",
+                    wagtail.fields.StreamField(
+                        [("link", 2)],
+                        blank=True,
+                        block_lookup={
+                            0: ("wagtail.blocks.PageChooserBlock", (), {}),
+                            1: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Leave blank to use the page's title.",
+                                    "required": False,
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("page", 0), ("label", 1)]], {}),
+                        },
+                        help_text="Policies and the like.",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'footer',
+                "verbose_name": "footer",
             },
         ),
         migrations.CreateModel(
-            name='FormPage',
+            name="FormPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('to_address', models.CharField(blank=True, help_text='Optional - form submissions will be emailed to these addresses. Separate multiple addresses by comma.', max_length=255, validators=[wagtail.contrib.forms.models.validate_to_address], verbose_name='to address')),
-                ('from_address', models.EmailField(blank=True, max_length=255, verbose_name='from address')),
-                ('subject', models.CharField(blank=True, max_length=255, verbose_name='subject')),
-                ('intro', wagtail.fields.RichTextField(blank=True)),
-                ('thank_you_text', wagtail.fields.RichTextField(blank=True)),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "to_address",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional - form submissions will be emailed to these addresses. Separate multiple addresses by comma.",
+                        max_length=255,
+                        validators=[wagtail.contrib.forms.models.validate_to_address],
+                        verbose_name="to address",
+                    ),
+                ),
+                (
+                    "from_address",
+                    models.EmailField(blank=True, max_length=255, verbose_name="from address"),
+                ),
+                ("subject", models.CharField(blank=True, max_length=255, verbose_name="subject")),
+                ("intro", wagtail.fields.RichTextField(blank=True)),
+                ("thank_you_text", wagtail.fields.RichTextField(blank=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
-            bases=(website.models.SeoMixin, wagtail.contrib.forms.models.FormMixin, 'wagtailcore.page', models.Model),
+            bases=(
+                website.models.SeoMixin,
+                wagtail.contrib.forms.models.FormMixin,
+                "wagtailcore.page",
+                models.Model,
+            ),
         ),
         migrations.CreateModel(
-            name='JournalIndexPage',
+            name="JournalIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True)),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
-            bases=(website.models.SeoMixin, wagtail.contrib.routable_page.models.RoutablePageMixin, 'wagtailcore.page'),
+            bases=(
+                website.models.SeoMixin,
+                wagtail.contrib.routable_page.models.RoutablePageMixin,
+                "wagtailcore.page",
+            ),
         ),
         migrations.CreateModel(
-            name='NavigationSettings',
+            name="NavigationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('primary_links', wagtail.fields.StreamField([('link', 2)], blank=True, block_lookup={0: ('wagtail.blocks.PageChooserBlock', (), {}), 1: ('wagtail.blocks.CharBlock', (), {'help_text': "Leave blank to use the page's title.", 'required': False}), 2: ('wagtail.blocks.StructBlock', [[('page', 0), ('label', 1)]], {})}, help_text='The links across the top of every page, in order.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "primary_links",
+                    wagtail.fields.StreamField(
+                        [("link", 2)],
+                        blank=True,
+                        block_lookup={
+                            0: ("wagtail.blocks.PageChooserBlock", (), {}),
+                            1: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Leave blank to use the page's title.",
+                                    "required": False,
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("page", 0), ("label", 1)]], {}),
+                        },
+                        help_text="The links across the top of every page, in order.",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'navigation',
-            },
-        ),
-        migrations.CreateModel(
-            name='StandardPage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, help_text='A sentence or two shown under the title.')),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 6), ('quote', 10), ('resource_link', 15)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Heading 2'), ('h3', 'Heading 3')], 'help_text': 'Use heading 2 for a new section and heading 3 inside one.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'ol', 'ul', 'h3', 'document-link'], 'template': 'blocks/paragraph_block.html'}), 4: ('wagtail.images.blocks.ImageBlock', [], {}), 5: ('wagtail.blocks.CharBlock', (), {'max_length': 200, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': "Who said it, e.g. 'Deputy head'.", 'required': False}), 9: ('wagtail.blocks.CharBlock', (), {'help_text': 'Name a school only with its permission; otherwise describe it.', 'required': False}), 10: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8), ('organisation', 9)]], {}), 11: ('wagtail.blocks.CharBlock', (), {'max_length': 160}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': 'An outside address.', 'required': False}), 13: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'Or a page on this site.', 'required': False}), 14: ('wagtail.blocks.TextBlock', (), {'max_length': 300, 'required': False}), 15: ('wagtail.blocks.StructBlock', [[('title', 11), ('url', 12), ('page', 13), ('description', 14)]], {})})),
-            ],
-            options={
-                'abstract': False,
-            },
-            bases=(website.models.SeoMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='FormField',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('clean_name', models.CharField(blank=True, default='', help_text='Safe name of the form field, the label converted to ascii_snake_case', max_length=255, verbose_name='name')),
-                ('label', models.CharField(help_text='The label of the form field', max_length=255, verbose_name='label')),
-                ('field_type', models.CharField(choices=[('singleline', 'Single line text'), ('multiline', 'Multi-line text'), ('email', 'Email'), ('number', 'Number'), ('url', 'URL'), ('checkbox', 'Checkbox'), ('checkboxes', 'Checkboxes'), ('dropdown', 'Drop down'), ('multiselect', 'Multiple select'), ('radio', 'Radio buttons'), ('date', 'Date'), ('datetime', 'Date/time'), ('hidden', 'Hidden field')], max_length=16, verbose_name='field type')),
-                ('required', models.BooleanField(default=True, verbose_name='required')),
-                ('choices', models.TextField(blank=True, help_text='Comma or new line separated list of choices. Only applicable in checkboxes, radio and dropdown.', verbose_name='choices')),
-                ('default_value', models.TextField(blank=True, help_text='Default value. Comma or new line separated values supported for checkboxes.', verbose_name='default value')),
-                ('help_text', models.CharField(blank=True, max_length=255, verbose_name='help text')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='form_fields', to='website.formpage')),
-            ],
-            options={
-                'ordering': ['sort_order'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='HomePage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('hero_heading', models.CharField(max_length=160)),
-                ('hero_intro', models.TextField(help_text='Two or three sentences on what the provider offers.')),
-                ('hero_link_text', models.CharField(default='Browse our courses', max_length=60)),
-                ('offer', wagtail.fields.StreamField([('item', 2)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'max_length': 80}), 1: ('wagtail.blocks.TextBlock', (), {}), 2: ('wagtail.blocks.StructBlock', [[('heading', 0), ('text', 1)]], {'icon': 'tick'})}, help_text='Short panels on what the provider offers schools.')),
-                ('hero_link', models.ForeignKey(blank=True, help_text='Where the main button goes, usually the course catalogue.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.WAGTAIL_PAGE_MODEL)),
-            ],
-            options={
-                'abstract': False,
-            },
-            bases=(website.models.SeoMixin, 'wagtailcore.page'),
-        ),
-        migrations.CreateModel(
-            name='HomePageFeaturedCourse',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('course', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='courses.coursepage')),
-                ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='featured_courses', to='website.homepage')),
-            ],
-            options={
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "navigation",
             },
         ),
         migrations.CreateModel(
-            name='JournalPage',
+            name="StandardPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('date', models.DateField(default=datetime.date.today, verbose_name='post date')),
-                ('author', models.CharField(help_text='Who wrote the post.', max_length=120)),
-                ('intro', models.TextField(help_text='One or two sentences shown in listings and feeds.', max_length=400)),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 6), ('quote', 10), ('resource_link', 15)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'max_length': 120}), 1: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Heading 2'), ('h3', 'Heading 3')], 'help_text': 'Use heading 2 for a new section and heading 3 inside one.'}), 2: ('wagtail.blocks.StructBlock', [[('text', 0), ('level', 1)]], {}), 3: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'ol', 'ul', 'h3', 'document-link'], 'template': 'blocks/paragraph_block.html'}), 4: ('wagtail.images.blocks.ImageBlock', [], {}), 5: ('wagtail.blocks.CharBlock', (), {'max_length': 200, 'required': False}), 6: ('wagtail.blocks.StructBlock', [[('image', 4), ('caption', 5)]], {}), 7: ('wagtail.blocks.TextBlock', (), {}), 8: ('wagtail.blocks.CharBlock', (), {'help_text': "Who said it, e.g. 'Deputy head'.", 'required': False}), 9: ('wagtail.blocks.CharBlock', (), {'help_text': 'Name a school only with its permission; otherwise describe it.', 'required': False}), 10: ('wagtail.blocks.StructBlock', [[('quote', 7), ('attribution', 8), ('organisation', 9)]], {}), 11: ('wagtail.blocks.CharBlock', (), {'max_length': 160}), 12: ('wagtail.blocks.URLBlock', (), {'help_text': 'An outside address.', 'required': False}), 13: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'Or a page on this site.', 'required': False}), 14: ('wagtail.blocks.TextBlock', (), {'max_length': 300, 'required': False}), 15: ('wagtail.blocks.StructBlock', [[('title', 11), ('url', 12), ('page', 13), ('description', 14)]], {})})),
-                ('courses', modelcluster.fields.ParentalManyToManyField(blank=True, help_text='Courses this post is about; it is then listed on their pages.', related_name='journal_posts', to='courses.coursepage')),
-                ('listing_image', models.ForeignKey(blank=True, help_text='Shown in listings and when the post is shared.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "intro",
+                    models.TextField(
+                        blank=True, help_text="A sentence or two shown under the title."
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("image", 6),
+                            ("quote", 10),
+                            ("resource_link", 15),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: ("wagtail.blocks.CharBlock", (), {"max_length": 120}),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [("h2", "Heading 2"), ("h3", "Heading 3")],
+                                    "help_text": "Use heading 2 for a new section and heading 3 inside one.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "bold",
+                                        "italic",
+                                        "link",
+                                        "ol",
+                                        "ul",
+                                        "h3",
+                                        "document-link",
+                                    ],
+                                    "template": "blocks/paragraph_block.html",
+                                },
+                            ),
+                            4: ("wagtail.images.blocks.ImageBlock", [], {}),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"max_length": 200, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Who said it, e.g. 'Deputy head'.",
+                                    "required": False,
+                                },
+                            ),
+                            9: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Name a school only with its permission; otherwise describe it.",
+                                    "required": False,
+                                },
+                            ),
+                            10: (
+                                "wagtail.blocks.StructBlock",
+                                [[("quote", 7), ("attribution", 8), ("organisation", 9)]],
+                                {},
+                            ),
+                            11: ("wagtail.blocks.CharBlock", (), {"max_length": 160}),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "An outside address.", "required": False},
+                            ),
+                            13: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "Or a page on this site.", "required": False},
+                            ),
+                            14: (
+                                "wagtail.blocks.TextBlock",
+                                (),
+                                {"max_length": 300, "required": False},
+                            ),
+                            15: (
+                                "wagtail.blocks.StructBlock",
+                                [[("title", 11), ("url", 12), ("page", 13), ("description", 14)]],
+                                {},
+                            ),
+                        },
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date'],
+                "abstract": False,
             },
-            bases=(website.models.SeoMixin, 'wagtailcore.page'),
+            bases=(website.models.SeoMixin, "wagtailcore.page"),
         ),
         migrations.CreateModel(
-            name='JournalPageTag',
+            name="FormField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_items', to='website.journalpage')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_items', to='taggit.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "clean_name",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Safe name of the form field, the label converted to ascii_snake_case",
+                        max_length=255,
+                        verbose_name="name",
+                    ),
+                ),
+                (
+                    "label",
+                    models.CharField(
+                        help_text="The label of the form field",
+                        max_length=255,
+                        verbose_name="label",
+                    ),
+                ),
+                (
+                    "field_type",
+                    models.CharField(
+                        choices=[
+                            ("singleline", "Single line text"),
+                            ("multiline", "Multi-line text"),
+                            ("email", "Email"),
+                            ("number", "Number"),
+                            ("url", "URL"),
+                            ("checkbox", "Checkbox"),
+                            ("checkboxes", "Checkboxes"),
+                            ("dropdown", "Drop down"),
+                            ("multiselect", "Multiple select"),
+                            ("radio", "Radio buttons"),
+                            ("date", "Date"),
+                            ("datetime", "Date/time"),
+                            ("hidden", "Hidden field"),
+                        ],
+                        max_length=16,
+                        verbose_name="field type",
+                    ),
+                ),
+                ("required", models.BooleanField(default=True, verbose_name="required")),
+                (
+                    "choices",
+                    models.TextField(
+                        blank=True,
+                        help_text="Comma or new line separated list of choices. Only applicable in checkboxes, radio and dropdown.",
+                        verbose_name="choices",
+                    ),
+                ),
+                (
+                    "default_value",
+                    models.TextField(
+                        blank=True,
+                        help_text="Default value. Comma or new line separated values supported for checkboxes.",
+                        verbose_name="default value",
+                    ),
+                ),
+                (
+                    "help_text",
+                    models.CharField(blank=True, max_length=255, verbose_name="help text"),
+                ),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="form_fields",
+                        to="website.formpage",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "ordering": ["sort_order"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="HomePage",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("hero_heading", models.CharField(max_length=160)),
+                (
+                    "hero_intro",
+                    models.TextField(
+                        help_text="Two or three sentences on what the provider offers."
+                    ),
+                ),
+                ("hero_link_text", models.CharField(default="Browse our courses", max_length=60)),
+                (
+                    "offer",
+                    wagtail.fields.StreamField(
+                        [("item", 2)],
+                        blank=True,
+                        block_lookup={
+                            0: ("wagtail.blocks.CharBlock", (), {"max_length": 80}),
+                            1: ("wagtail.blocks.TextBlock", (), {}),
+                            2: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 0), ("text", 1)]],
+                                {"icon": "tick"},
+                            ),
+                        },
+                        help_text="Short panels on what the provider offers schools.",
+                    ),
+                ),
+                (
+                    "hero_link",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where the main button goes, usually the course catalogue.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "abstract": False,
+            },
+            bases=(website.models.SeoMixin, "wagtailcore.page"),
+        ),
+        migrations.CreateModel(
+            name="HomePageFeaturedCourse",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="courses.coursepage",
+                    ),
+                ),
+                (
+                    "page",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="featured_courses",
+                        to="website.homepage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["sort_order"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="JournalPage",
+            fields=[
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("date", models.DateField(default=datetime.date.today, verbose_name="post date")),
+                ("author", models.CharField(help_text="Who wrote the post.", max_length=120)),
+                (
+                    "intro",
+                    models.TextField(
+                        help_text="One or two sentences shown in listings and feeds.",
+                        max_length=400,
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("image", 6),
+                            ("quote", 10),
+                            ("resource_link", 15),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: ("wagtail.blocks.CharBlock", (), {"max_length": 120}),
+                            1: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [("h2", "Heading 2"), ("h3", "Heading 3")],
+                                    "help_text": "Use heading 2 for a new section and heading 3 inside one.",
+                                },
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("text", 0), ("level", 1)]], {}),
+                            3: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "bold",
+                                        "italic",
+                                        "link",
+                                        "ol",
+                                        "ul",
+                                        "h3",
+                                        "document-link",
+                                    ],
+                                    "template": "blocks/paragraph_block.html",
+                                },
+                            ),
+                            4: ("wagtail.images.blocks.ImageBlock", [], {}),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"max_length": 200, "required": False},
+                            ),
+                            6: ("wagtail.blocks.StructBlock", [[("image", 4), ("caption", 5)]], {}),
+                            7: ("wagtail.blocks.TextBlock", (), {}),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Who said it, e.g. 'Deputy head'.",
+                                    "required": False,
+                                },
+                            ),
+                            9: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Name a school only with its permission; otherwise describe it.",
+                                    "required": False,
+                                },
+                            ),
+                            10: (
+                                "wagtail.blocks.StructBlock",
+                                [[("quote", 7), ("attribution", 8), ("organisation", 9)]],
+                                {},
+                            ),
+                            11: ("wagtail.blocks.CharBlock", (), {"max_length": 160}),
+                            12: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"help_text": "An outside address.", "required": False},
+                            ),
+                            13: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"help_text": "Or a page on this site.", "required": False},
+                            ),
+                            14: (
+                                "wagtail.blocks.TextBlock",
+                                (),
+                                {"max_length": 300, "required": False},
+                            ),
+                            15: (
+                                "wagtail.blocks.StructBlock",
+                                [[("title", 11), ("url", 12), ("page", 13), ("description", 14)]],
+                                {},
+                            ),
+                        },
+                    ),
+                ),
+                (
+                    "courses",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        help_text="Courses this post is about; it is then listed on their pages.",
+                        related_name="journal_posts",
+                        to="courses.coursepage",
+                    ),
+                ),
+                (
+                    "listing_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Shown in listings and when the post is shared.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-date"],
+            },
+            bases=(website.models.SeoMixin, "wagtailcore.page"),
+        ),
+        migrations.CreateModel(
+            name="JournalPageTag",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tagged_items",
+                        to="website.journalpage",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(app_label)s_%(class)s_items",
+                        to="taggit.tag",
+                    ),
+                ),
+            ],
+            options={
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='journalpage',
-            name='tags',
-            field=modelcluster.contrib.taggit.ClusterTaggableManager(blank=True, help_text='A comma-separated list of tags.', through='website.JournalPageTag', to='taggit.Tag', verbose_name='Tags'),
+            model_name="journalpage",
+            name="tags",
+            field=modelcluster.contrib.taggit.ClusterTaggableManager(
+                blank=True,
+                help_text="A comma-separated list of tags.",
+                through="website.JournalPageTag",
+                to="taggit.Tag",
+                verbose_name="Tags",
+            ),
         ),
         migrations.CreateModel(
-            name='Testimonial',
+            name="Testimonial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quote', models.TextField()),
-                ('name', models.CharField(help_text="As the person agreed to be named, e.g. 'Sam K.' or 'A deputy head'.", max_length=120)),
-                ('role', models.CharField(blank=True, help_text="e.g. 'Assistant head'.", max_length=120)),
-                ('organisation', models.CharField(blank=True, help_text='Name a school only with its permission; otherwise describe it.', max_length=160)),
-                ('show_on_home_page', models.BooleanField(default=False)),
-                ('course', models.ForeignKey(blank=True, help_text="The course this is about, so that it shows on that course's page.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='testimonials', to='courses.coursepage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quote", models.TextField()),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="As the person agreed to be named, e.g. 'Sam K.' or 'A deputy head'.",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True, help_text="e.g. 'Assistant head'.", max_length=120
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.CharField(
+                        blank=True,
+                        help_text="Name a school only with its permission; otherwise describe it.",
+                        max_length=160,
+                    ),
+                ),
+                ("show_on_home_page", models.BooleanField(default=False)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The course this is about, so that it shows on that course's page.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="testimonials",
+                        to="courses.coursepage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-pk'],
+                "ordering": ["-pk"],
             },
             bases=(modelsearch.index.Indexed, models.Model),
         ),

@@ -1,0 +1,67 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from courses.models import CourseIndexPage, CoursePage
+from website.demo.seed import seed_demo
+from website.models import HomePage, JournalIndexPage, JournalPage
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test starts from the demo site, built once per run."""
+    with django_db_blocker.unblock():
+        seed_demo(demo_users=False)
+
+
+@pytest.fixture
+def home(db):
+    return HomePage.objects.get()
+
+
+@pytest.fixture
+def course_index(db):
+    return CourseIndexPage.objects.get()
+
+
+@pytest.fixture
+def journal(db):
+    return JournalIndexPage.objects.get()
+
+
+@pytest.fixture
+def ccc(db):
+    return CoursePage.objects.get(slug="certificate-in-coaching-competence")
+
+
+@pytest.fixture
+def post(db):
+    return JournalPage.objects.get(slug="fifteen-minutes-a-week")
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(role=None, email=None, password="a-long-test-password", **extra):
+        slug = (role or "nobody").lower().replace(" ", "-")
+        user = django_user_model.objects.create_user(
+            email=email or f"{slug}@test.example",
+            password=password,
+            first_name=extra.pop("first_name", "Test"),
+            last_name=extra.pop("last_name", role or "User"),
+            **extra,
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def editor(make_user):
+    return make_user(roles.EDITORS)
+
+
+@pytest.fixture
+def moderator(make_user):
+    return make_user(roles.MODERATORS)
