@@ -9,9 +9,19 @@ from website.models import HomePage, JournalIndexPage, JournalPage
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test starts from the demo site, built once per run."""
+    """Every test starts from the demo site, built once per run.
+
+    The seeded database is also serialized, so that transactional tests (the browser
+    tests, marked serialized_rollback=True) get the demo back after each flush. It is set
+    on the backend's wrapper class because the live server and Django's test case replace
+    the connection objects; every wrapper for this run then carries the same snapshot.
+    """
+    from django.db import connections
+
     with django_db_blocker.unblock():
         seed_demo(demo_users=False)
+        wrapper = connections["default"]
+        type(wrapper)._test_serialized_contents = wrapper.creation.serialize_db_to_string()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from accounts import roles
 from courses.models import CoursePage
 from website.demo.seed import seed_demo
 from website.models import FormField, JournalPage
-from website.models import Testimonial as TestimonialSnippet
+from website.models import Testimonial as SiteTestimonial
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def snapshot():
         "pages": sorted(Page.objects.values_list("pk", "latest_revision_id", "live")),
         "revisions": Revision.objects.count(),
         "images": get_image_model().objects.count(),
-        "testimonials": TestimonialSnippet.objects.count(),
+        "testimonials": SiteTestimonial.objects.count(),
         "form fields": FormField.objects.count(),
         "users": sorted(get_user_model().objects.values_list("email", "password")),
     }
@@ -80,7 +80,7 @@ def test_seed_has_tagged_illustrated_posts_and_testimonials():
     for post in posts:
         assert post.tags.exists(), post.title
         assert post.listing_image_id, post.title
-    assert TestimonialSnippet.objects.count() >= 3
+    assert SiteTestimonial.objects.count() >= 3
 
 
 def test_seed_makes_one_user_per_role():

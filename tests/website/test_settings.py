@@ -16,7 +16,8 @@ REAL_LOOKING = {
 
 
 def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in REAL_LOOKING}
+    leave_out = {*REAL_LOOKING, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in leave_out}
     clean["DJANGO_SETTINGS_MODULE"] = "website.settings.production"
     return subprocess.run(
         [sys.executable, "manage.py", *args],
