@@ -24,6 +24,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         type(wrapper)._test_serialized_contents = wrapper.creation.serialize_db_to_string()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Cached navigation and pages must not leak from one test into the next."""
+    from django.core.cache import caches
+
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+    yield
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+
+
 @pytest.fixture
 def home(db):
     return HomePage.objects.get()

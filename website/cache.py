@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 SKIP_COOKIES = (settings.SESSION_COOKIE_NAME, "csrftoken", "messages")
+NEVER_CACHED = ("/admin/", "/accounts/", "/static/", "/media/", "/healthz/")
 CACHEABLE_TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml")
 
 
@@ -18,7 +19,10 @@ def page_cache():
 
 
 def purge_page_cache():
+    from .chrome import clear_chrome
+
     page_cache().clear()
+    clear_chrome()
 
 
 def _cache_key(request):
@@ -48,7 +52,7 @@ class AnonymousPageCacheMiddleware:
     def _may_use_cache(request):
         if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD"):
             return False
-        if request.path.startswith(("/admin/", "/accounts/", "/static/", "/media/")):
+        if request.path.startswith(NEVER_CACHED):
             return False
         return not any(name in request.COOKIES for name in SKIP_COOKIES)
 

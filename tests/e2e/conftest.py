@@ -28,7 +28,6 @@ CHROMIUM_FLAGS = [
 PASSWORD = "a-long-e2e-password"
 
 
-
 def _missing():
     if not Path(CHROMIUM).exists():
         return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
@@ -54,11 +53,19 @@ def pytest_collection_finish(session):
         session.config.get_terminal_writer().line(f"NOTE: browser tests skipped: {reason}")
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests
-    # make are ordinary blocking calls, so Django's async-safety guard is lifted for them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # make (and the database flush after each) are ordinary blocking calls, so Django's
+    # async-safety guard is lifted while the browser tests run, which pytest-django
+    # orders last.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture(scope="session")

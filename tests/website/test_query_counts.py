@@ -14,7 +14,7 @@ PAGES = {
     "journal post": "/journal/preparing-your-portfolio/",
 }
 # Ceilings for each page once warm (renditions made, site root paths cached).
-CEILINGS = {"home": 20, "catalogue": 16, "course": 19, "journal index": 20, "journal post": 17}
+CEILINGS = {"home": 16, "catalogue": 12, "course": 15, "journal index": 16, "journal post": 13}
 
 
 def count_queries(client, url):

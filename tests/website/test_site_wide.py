@@ -107,3 +107,14 @@ def test_pages_have_a_skip_link_and_landmarks(client):
         assert '<a class="visually-hidden-focusable skip-link" href="#main">' in html
         assert '<main id="main"' in html
         assert "<header" in html and "<footer" in html and '<nav class="navbar' in html
+
+
+def test_menu_follows_a_renamed_page_once_published(client):
+    about = Page.objects.get(slug="about").specific
+    assert ">About us</a>" in client.get("/").content.decode()
+    about.title = "Who we are"
+    about.save_revision()  # a draft changes nothing yet
+    assert ">About us</a>" in client.get("/").content.decode()
+    about.get_latest_revision().publish()
+    html = client.get("/courses/").content.decode()
+    assert ">Who we are</a>" in html and ">About us</a>" not in html
