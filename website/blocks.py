@@ -1,5 +1,7 @@
 """StreamField blocks shared by the site's pages. Each block names its own template."""
 
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorList
 from wagtail import blocks
 from wagtail.images.blocks import ImageBlock
 
@@ -45,9 +47,6 @@ class ResourceLinkBlock(blocks.StructBlock):
         template = "blocks/resource_link_block.html"
 
     def clean(self, value):
-        from django.core.exceptions import ValidationError
-        from django.forms.utils import ErrorList
-
         value = super().clean(value)
         if not value.get("url") and not value.get("page"):
             message = "Give an outside address or choose a page."

@@ -210,7 +210,7 @@ class HomePage(SeoMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         from courses.models import CoursePage
 
-        featured = self.featured_courses.select_related("course").prefetch_related(
+        featured = self.featured_courses.prefetch_related(
             Prefetch(
                 "course",
                 queryset=with_listing_renditions(CoursePage.objects.live().public()),
