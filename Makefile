@@ -40,6 +40,7 @@ seed: migrate
 test: lint test-suite ## ruff, migrations check, and the whole suite on SQLite and PostgreSQL
 
 lint: install
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=website.settings.test $(MANAGE) makemigrations --check --dry-run
