@@ -1,4 +1,4 @@
-"""A whole-page cache for anonymous visitors.
+"""A whole-page cache for anonymous visitors, which also holds the site chrome.
 
 Pages are kept in their own cache (settings.PAGE_CACHE_ALIAS) so that publishing,
 unpublishing, moving or deleting any page, or changing the navigation or footer, can
@@ -19,10 +19,8 @@ def page_cache():
 
 
 def purge_page_cache():
-    from .chrome import clear_chrome
-
+    """Clear every cached page and the cached navigation and footer (website/chrome.py)."""
     page_cache().clear()
-    clear_chrome()
 
 
 def _cache_key(request):

@@ -1,13 +1,15 @@
 """The navigation and footer shown on every page, worked out once and kept until an editor
-changes something (website/signals.py clears it along with the page cache).
+changes something.
 
 Resolving the settings' page choosers costs several queries and most of a millisecond
-per link; the result is the same for every visitor, so it is kept as plain data.
+per link; the result is the same for every visitor, so it is kept as plain data in the
+page cache: that cache is shared by every worker process and cleared whole whenever
+anything is published (website/signals.py), so no worker can keep a stale menu.
 """
 
-from django.core.cache import cache
 from wagtail.models import Site
 
+from .cache import page_cache
 from .models import FooterSettings, NavigationSettings
 
 CACHE_KEY = "site-chrome:{site_id}"
@@ -48,13 +50,8 @@ def site_chrome(request):
     """Context processor: `chrome` holds the navigation and footer."""
     site = Site.find_for_request(request)
     key = CACHE_KEY.format(site_id=site.pk if site else 0)
-    chrome = cache.get(key)
+    chrome = page_cache().get(key)
     if chrome is None:
         chrome = build_chrome(request)
-        cache.set(key, chrome, 60 * 60)
+        page_cache().set(key, chrome)
     return {"chrome": chrome}
-
-
-def clear_chrome():
-    for site_id in [0, *Site.objects.values_list("pk", flat=True)]:
-        cache.delete(CACHE_KEY.format(site_id=site_id))

@@ -61,3 +61,11 @@ def test_pages_with_a_csrf_cookie_are_not_stored(client):
 def test_post_requests_bypass_the_cache(client):
     response = client.post("/search/")
     assert "X-Page-Cache" not in response
+
+
+def test_navigation_is_kept_only_in_the_shared_page_cache(client):
+    from django.core.cache import cache
+
+    client.get("/")
+    assert any(key.startswith(":1:site-chrome") for key in page_cache()._cache)
+    assert not any("site-chrome" in key for key in cache._cache)
