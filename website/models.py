@@ -321,7 +321,7 @@ class JournalIndexPage(SeoMixin, RoutablePageMixin, Page):
     @re_path(r"^(?P<year>\d{4})/(?P<month>\d{1,2})/$", name="month")
     def month_archive(self, request, year, month):
         year, month = int(year), int(month)
-        if not 1 <= month <= 12:
+        if not 1 <= month <= 12 or year < 1:
             raise Http404("There is no such month.")
         posts = self.posts().filter(date__year=year, date__month=month)
         label = datetime.date(year, month, 1).strftime("%B %Y")

@@ -65,6 +65,7 @@ def test_month_archive(client, journal):
     assert [p.slug for p in response.context["posts"]] == ["in-march"]
     assert response.context["archive_heading"] == "Posts from March 2021"
     assert client.get("/journal/2021/13/").status_code == 404
+    assert client.get("/journal/0000/1/").status_code == 404
 
 
 @pytest.mark.parametrize("url", ["/journal/feed/rss/", "/journal/feed/atom/"])
