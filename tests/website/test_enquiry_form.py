@@ -62,3 +62,23 @@ def test_honeypot_field_is_hidden_from_people(client, form_page):
     html = client.get(form_page.url).content.decode()
     assert '<div class="hp-field" aria-hidden="true">' in html
     assert 'tabindex="-1"' in html
+
+
+def test_provider_admins_see_submissions_in_the_admin(client, form_page, make_user):
+    from accounts import roles
+
+    client.post(form_page.url, GOOD)
+    client.force_login(make_user(roles.PROVIDER_ADMINS))
+    listing = client.get(f"/admin/forms/submissions/{form_page.pk}/")
+    assert listing.status_code == 200
+    assert b"Calder Vale Primary" in listing.content
+
+
+def test_bookers_cannot_see_submissions(client, form_page, make_user):
+    from accounts import roles
+
+    client.post(form_page.url, GOOD)
+    client.force_login(make_user(roles.SCHOOL_BOOKERS))
+    response = client.get(f"/admin/forms/submissions/{form_page.pk}/")
+    assert response.status_code in (302, 403)
+    assert b"Calder Vale Primary" not in response.content
