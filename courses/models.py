@@ -70,7 +70,7 @@ class CourseIndexPage(SeoMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         form = CourseFilterForm(request.GET or None)
-        courses = CoursePage.objects.live().public().child_of(self)
+        courses = CoursePage.for_listing().child_of(self)
         if form.is_valid():
             courses = form.filter(courses)
         courses = with_listing_renditions(courses.order_by("path")).prefetch_related("audiences")
@@ -180,9 +180,16 @@ class CoursePage(SeoMixin, Page):
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = []
 
+    # Columns a listing card never shows; loading them costs more than the rest together.
+    LISTING_DEFERRED = ("programme", "included", "who_for", "outcomes")
+
     @property
     def listing_summary(self):
         return self.summary
+
+    @classmethod
+    def for_listing(cls):
+        return cls.objects.live().public().defer(*cls.LISTING_DEFERRED)
 
     @property
     def price(self):
@@ -217,7 +224,7 @@ class CoursePage(SeoMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["testimonials"] = self.testimonials.all()[:4]
         context["related_posts"] = with_listing_renditions(
-            self.journal_posts.live().public().order_by("-date", "-pk")
+            self.journal_posts.live().public().defer("body").order_by("-date", "-pk")
         )[:3]
         context["audience_list"] = list(self.audiences.all())
         context["structured_data"] = self.structured_data(request)

@@ -213,12 +213,12 @@ class HomePage(SeoMixin, Page):
         featured = self.featured_courses.prefetch_related(
             Prefetch(
                 "course",
-                queryset=with_listing_renditions(CoursePage.objects.live().public()),
+                queryset=with_listing_renditions(CoursePage.for_listing()),
             )
         )
         context["featured_courses"] = [item.course for item in featured if item.course]
         context["latest_posts"] = with_listing_renditions(
-            JournalPage.objects.live().public().order_by("-date", "-pk")
+            JournalPage.for_listing().order_by("-date", "-pk")
         )[:3]
         context["testimonials"] = Testimonial.objects.filter(show_on_home_page=True)[:3]
         context["journal_index"] = JournalIndexPage.objects.live().first()
@@ -392,6 +392,11 @@ class JournalPage(SeoMixin, Page):
     def listing_summary(self):
         return self.intro
 
+    @classmethod
+    def for_listing(cls):
+        """Live posts without their bodies, which listings and feeds never show."""
+        return cls.objects.live().public().defer("body")
+
     @cached_property
     def published_datetime(self):
         """The post date as an aware London datetime, for feeds and structured data."""
@@ -400,7 +405,7 @@ class JournalPage(SeoMixin, Page):
 
     def related_posts(self, limit=3):
         """Other live posts sharing most tags with this one, newest first."""
-        siblings = JournalPage.objects.live().public().exclude(pk=self.pk)
+        siblings = JournalPage.for_listing().exclude(pk=self.pk)
         tag_ids = [tag.pk for tag in self.tags.all()]
         related = (
             siblings.filter(tags__in=tag_ids)
