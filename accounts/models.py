@@ -51,9 +51,6 @@ class User(AbstractUser):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
-    def has_role(self, role):
-        return self.groups.filter(name=role).exists()
-
     @property
     def role_names(self):
         return sorted(group.name for group in self.groups.all())

@@ -12,7 +12,5 @@ PARTICIPANTS = "Participants"
 PROVIDER_ADMINS = "Provider admins"
 
 ALL_ROLES = (EDITORS, MODERATORS, ASSESSORS, SCHOOL_BOOKERS, PARTICIPANTS, PROVIDER_ADMINS)
-# Groups created by this project rather than by Wagtail.
-PROJECT_ROLES = (ASSESSORS, SCHOOL_BOOKERS, PARTICIPANTS, PROVIDER_ADMINS)
 # Roles that work in the Wagtail admin rather than only on the front end.
 ADMIN_ROLES = (EDITORS, MODERATORS, ASSESSORS, PROVIDER_ADMINS)
