@@ -33,13 +33,15 @@ PAGES = {
 }
 MINIMAL = "/healthz/"
 TARGETS = {False: 0.10, True: 0.50}
+# One throwaway key for the whole run, shared by the build steps and the server.
+SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def environment(page_cache):
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "website.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}",
         "VAR_DIR": str(WORK),

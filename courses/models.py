@@ -14,7 +14,7 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from website.models import SeoMixin, with_listing_renditions
+from website.models import JournalPage, SeoMixin, with_listing_renditions
 
 from .blocks import ProgrammeBlock
 from .pricing import Charging, StandardPrice
@@ -193,10 +193,8 @@ class CoursePage(SeoMixin, Page):
 
     @property
     def price(self):
-        if self.charging == Charging.ON_REQUEST or self.charging == Charging.FREE_TO_PARTNERS:
-            amount = Decimal("0.00")
-        else:
-            amount = self.price_amount if self.price_amount is not None else Decimal("0.00")
+        unpriced = self.charging in (Charging.ON_REQUEST, Charging.FREE_TO_PARTNERS)
+        amount = Decimal("0.00") if unpriced or self.price_amount is None else self.price_amount
         return StandardPrice(
             amount=amount,
             vat_rate=self.vat_rate,
@@ -224,7 +222,7 @@ class CoursePage(SeoMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["testimonials"] = self.testimonials.all()[:4]
         context["related_posts"] = with_listing_renditions(
-            self.journal_posts.live().public().defer("body").order_by("-date", "-pk")
+            JournalPage.for_listing().filter(courses=self).order_by("-date", "-pk")
         )[:3]
         context["audience_list"] = list(self.audiences.all())
         context["structured_data"] = self.structured_data(request)

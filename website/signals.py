@@ -1,5 +1,6 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.models import Page
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from .cache import purge_page_cache
@@ -14,12 +15,10 @@ def purge_on_page_change(sender, **kwargs):
     purge_page_cache()
 
 
-@receiver(post_delete)
-def purge_on_page_delete(sender, instance, **kwargs):
-    from wagtail.models import Page
-
-    if isinstance(instance, Page):
-        purge_page_cache()
+@receiver(post_delete, sender=Page)
+def purge_on_page_delete(sender, **kwargs):
+    # Deleting any page type deletes its wagtailcore Page row, so this one sender suffices.
+    purge_page_cache()
 
 
 @receiver(post_save, sender=NavigationSettings)
