@@ -1,13 +1,13 @@
 from django import forms
 
-from .models import Audience, CourseFormat, CourseLength
+from .choices import CourseFormat, CourseLength
 
 
 class CourseFilterForm(forms.Form):
     """Filters for the catalogue, sent as a plain GET form so that it works without JS."""
 
     audience = forms.ModelChoiceField(
-        queryset=Audience.objects.all(),
+        queryset=None,  # the audiences to offer are passed in: see __init__
         to_field_name="slug",
         required=False,
         empty_label="Anyone",
@@ -19,6 +19,10 @@ class CourseFilterForm(forms.Form):
     length = forms.ChoiceField(
         choices=[("", "Any length"), *CourseLength.choices], required=False, label="Length"
     )
+
+    def __init__(self, *args, audiences, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].queryset = audiences
 
     def has_filters(self):
         return any(self.cleaned_data.get(name) for name in self.fields)

@@ -10,13 +10,15 @@ from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from website.models import JournalPage, SeoMixin, with_listing_renditions
+from website.pagetools import SeoMixin, with_listing_renditions
 
 from .blocks import ProgrammeBlock
+from .choices import CourseFormat, CourseLength
+from .forms import CourseFilterForm
 from .pricing import Charging, StandardPrice
 
 
@@ -38,21 +40,6 @@ class Audience(models.Model):
         return self.name
 
 
-class CourseFormat(models.TextChoices):
-    OPEN = "open", "Open course"
-    IN_SCHOOL = "in_school", "In-school"
-    CERTIFICATION = "certification", "Certification programme"
-    PARTNERSHIP = "partnership", "Partnership course"
-
-
-class CourseLength(models.TextChoices):
-    HALF_DAY = "half_day", "Half day"
-    ONE_DAY = "one_day", "One day"
-    TWO_DAYS = "two_days", "Two days"
-    SEVERAL_SESSIONS = "several_sessions", "Several sessions"
-    ACADEMIC_YEAR = "academic_year", "An academic year"
-
-
 class CourseIndexPage(SeoMixin, Page):
     intro = models.TextField(blank=True)
 
@@ -66,10 +53,8 @@ class CourseIndexPage(SeoMixin, Page):
         return self.intro
 
     def get_context(self, request, *args, **kwargs):
-        from .forms import CourseFilterForm
-
         context = super().get_context(request, *args, **kwargs)
-        form = CourseFilterForm(request.GET or None)
+        form = CourseFilterForm(request.GET or None, audiences=Audience.objects.all())
         courses = CoursePage.for_listing().child_of(self)
         if form.is_valid():
             courses = form.filter(courses)
@@ -222,7 +207,7 @@ class CoursePage(SeoMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["testimonials"] = self.testimonials.all()[:4]
         context["related_posts"] = with_listing_renditions(
-            JournalPage.for_listing().filter(courses=self).order_by("-date", "-pk")
+            self.journal_posts.live().public().defer("body").order_by("-date", "-pk")
         )[:3]
         context["audience_list"] = list(self.audiences.all())
         context["structured_data"] = self.structured_data(request)
@@ -230,8 +215,6 @@ class CoursePage(SeoMixin, Page):
 
     def structured_data(self, request):
         """schema.org Course, for search engines."""
-        from wagtail.models import Site
-
         site = Site.find_for_request(request)
         data = {
             "@context": "https://schema.org",

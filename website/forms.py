@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import HONEYPOT_FIELD
+HONEYPOT_FIELD = "website_url"
 
 
 def with_honeypot(form_class):

@@ -28,33 +28,18 @@ from wagtail.contrib.forms.panels import FormSubmissionsPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.images import get_image_model
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from courses.models import CoursePage
+
 from .blocks import BodyBlock
+from .feeds import JournalAtomFeed, JournalRssFeed
+from .forms import with_honeypot
+from .pagetools import SeoMixin, with_listing_renditions
 
-LISTING_RENDITION = "fill-640x360"
 JOURNAL_PAGE_SIZE = 10
-
-
-def with_listing_renditions(queryset, field="listing_image"):
-    """Fetch the listing image and its card-sized rendition with the pages (no N+1)."""
-    images = get_image_model().objects.prefetch_renditions(LISTING_RENDITION)
-    return queryset.prefetch_related(Prefetch(field, queryset=images))
-
-
-class SeoMixin:
-    """What the base template needs for titles, descriptions and Open Graph tags."""
-
-    og_type = "website"
-
-    def get_meta_description(self):
-        return self.search_description or getattr(self, "listing_summary", "") or ""
-
-    def get_og_image(self):
-        return getattr(self, "listing_image", None)
 
 
 # --- Snippets and settings -------------------------------------------------------------
@@ -208,8 +193,6 @@ class HomePage(SeoMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        from courses.models import CoursePage
-
         featured = self.featured_courses.prefetch_related(
             Prefetch(
                 "course",
@@ -329,14 +312,10 @@ class JournalIndexPage(SeoMixin, RoutablePageMixin, Page):
 
     @path("feed/rss/", name="rss")
     def rss_feed(self, request):
-        from .feeds import JournalRssFeed
-
         return JournalRssFeed(self)(request)
 
     @path("feed/atom/", name="atom")
     def atom_feed(self, request):
-        from .feeds import JournalAtomFeed
-
         return JournalAtomFeed(self)(request)
 
 
@@ -425,9 +404,6 @@ class FormField(AbstractFormField):
     page = ParentalKey("FormPage", on_delete=models.CASCADE, related_name="form_fields")
 
 
-HONEYPOT_FIELD = "website_url"
-
-
 class FormPage(SeoMixin, AbstractEmailForm):
     """An enquiry form, e.g. for in-school and bespoke training. Submissions are kept in
     the admin and emailed to the office."""
@@ -453,8 +429,6 @@ class FormPage(SeoMixin, AbstractEmailForm):
     subpage_types = []
 
     def get_form_class(self):
-        from .forms import with_honeypot
-
         return with_honeypot(super().get_form_class())
 
     def process_form_submission(self, form):

@@ -124,3 +124,18 @@ def test_vat_rate_must_be_a_percentage(ccc):
     with pytest.raises(ValidationError) as error:
         ccc.full_clean()
     assert "vat_rate" in error.value.message_dict
+
+
+def test_card_images_offer_a_srcset_in_their_own_shape(client, course_index):
+    """Lighthouse flagged the cards: one fixed-size image, squashed by the grid."""
+    import re
+
+    html = client.get(course_index.url).content.decode()
+    card_images = re.findall(r'<img[^>]*class="card-img-top"[^>]*>', html)
+    assert card_images
+    for tag in card_images:
+        assert re.search(r'srcset="[^"]*320w[^"]*480w[^"]*640w"', tag), tag
+        assert 'sizes="' in tag
+        width = int(re.search(r'width="(\d+)"', tag).group(1))
+        height = int(re.search(r'height="(\d+)"', tag).group(1))
+        assert width * 9 == height * 16, tag

@@ -118,3 +118,21 @@ def test_menu_follows_a_renamed_page_once_published(client):
     about.get_latest_revision().publish()
     html = client.get("/courses/").content.decode()
     assert ">Who we are</a>" in html and ">About us</a>" not in html
+
+
+def test_absolute_urls_use_the_address_the_site_is_served_at(client, settings, home):
+    """`make run` serves on BASE_URL; the sitemap, canonical links and structured data
+    must point there, not at a dead http://localhost/."""
+    from website.demo.seed import seed_demo
+
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    seed_demo(demo_users=False)
+    sitemap = client.get("/sitemap.xml", HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert "<loc>http://127.0.0.1:8000/courses/</loc>" in sitemap
+    assert "localhost" not in sitemap
+    course = client.get(
+        "/courses/certificate-in-coaching-competence/", HTTP_HOST="127.0.0.1:8000"
+    ).content.decode()
+    assert '"url": "http://127.0.0.1:8000/courses/certificate-in-coaching-competence/"' in course
+    assert 'rel="canonical" href="http://127.0.0.1:8000/courses/' in course

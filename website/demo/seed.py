@@ -2,7 +2,9 @@
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -76,6 +78,7 @@ def seed_demo(*, demo_users=True, today=None):
     today = today or timezone.localdate()
     report = SeedReport()
     home = _home_page(report)
+    _default_site(home)
     _settings_and_pages(home, report)
     course_index = _course_index(home, report)
     courses = _courses(course_index, report)
@@ -108,20 +111,27 @@ def _home_page(report):
         search_description=data["hero_intro"],
     )
     _publish_new(root, home, report)
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        Site.objects.create(
-            hostname="localhost",
-            port=80,
-            root_page=home,
-            is_default_site=True,
-            site_name=content.ORGANISATION["organisation_name"],
-        )
-    else:
-        site.root_page = home
-        site.site_name = content.ORGANISATION["organisation_name"]
-        site.save()
     return home
+
+
+def _default_site(home):
+    """Point the default site at the address the site is really served at (BASE_URL), so
+    that sitemaps, canonical links, structured data and emails carry working URLs."""
+    address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    port = address.port or (443 if address.scheme == "https" else 80)
+    site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
+    wanted = {
+        "hostname": address.hostname,
+        "port": port,
+        "root_page_id": home.pk,
+        "site_name": content.ORGANISATION["organisation_name"],
+    }
+    if any(getattr(site, name) != value for name, value in wanted.items()):
+        for name, value in wanted.items():
+            setattr(site, name, value)
+        site.save()
+        Site.clear_site_root_paths_cache()
+    return site
 
 
 def _settings_and_pages(home, report):
