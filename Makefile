@@ -11,6 +11,9 @@ CSS := static/dist/site.css
 .PHONY: run install assets migrate seed serve test lint test-suite bench-pages lock clean
 
 run: seed ## set everything up, load the demo content and serve on http://127.0.0.1:8000
+	@# A task worker (emails, PDFs, reminders) runs beside the web server and stops with it.
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(MANAGE) db_worker --queue-name default & worker=$$!; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 $(PY_STAMP): pyproject.toml constraints.txt

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
+from bookings.dashboard import booker_dashboard
+
 from .forms import SignInForm
 from .roles import ADMIN_ROLES
 
@@ -47,5 +49,6 @@ def account(request):
         {
             "roles": roles,
             "uses_admin": request.user.is_superuser or any(r in ADMIN_ROLES for r in roles),
+            "bookings": booker_dashboard(request.user),
         },
     )

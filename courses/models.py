@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Prefetch
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -58,7 +59,9 @@ class CourseIndexPage(SeoMixin, Page):
         courses = CoursePage.for_listing().child_of(self)
         if form.is_valid():
             courses = form.filter(courses)
-        courses = with_listing_renditions(courses.order_by("path")).prefetch_related("audiences")
+        courses = with_listing_renditions(courses.order_by("path")).prefetch_related(
+            "audiences", CoursePage.prefetch_upcoming_cohorts()
+        )
         context["filter_form"] = form
         context["courses"] = courses
         context["is_filtered"] = form.is_bound and form.is_valid() and form.has_filters()
@@ -176,6 +179,26 @@ class CoursePage(SeoMixin, Page):
     def for_listing(cls):
         return cls.objects.live().public().defer(*cls.LISTING_DEFERRED)
 
+    # --- Dated runs (cohorts) --------------------------------------------------------
+    # Cohorts belong to the bookings app, which builds on this one; they are reached
+    # through the reverse relation (`cohorts`), so this module never imports bookings.
+
+    @classmethod
+    def listed_cohorts(cls):
+        """Cohorts schools can book, soonest first, with places left and sessions, in a
+        fixed number of queries."""
+        cohort_model = cls._meta.get_field("cohorts").related_model
+        return (
+            cohort_model.objects.listed()
+            .with_places()
+            .select_related("course")
+            .prefetch_related("sessions")
+        )
+
+    @classmethod
+    def prefetch_upcoming_cohorts(cls):
+        return Prefetch("cohorts", queryset=cls.listed_cohorts(), to_attr="upcoming_cohorts")
+
     @property
     def price(self):
         unpriced = self.charging in (Charging.ON_REQUEST, Charging.FREE_TO_PARTNERS)
@@ -210,11 +233,12 @@ class CoursePage(SeoMixin, Page):
             self.journal_posts.live().public().defer("body").order_by("-date", "-pk")
         )[:3]
         context["audience_list"] = list(self.audiences.all())
-        context["structured_data"] = self.structured_data(request)
+        context["upcoming_cohorts"] = list(CoursePage.listed_cohorts().filter(course=self))
+        context["structured_data"] = self.structured_data(request, context["upcoming_cohorts"])
         return context
 
-    def structured_data(self, request):
-        """schema.org Course, for search engines."""
+    def structured_data(self, request, cohorts=()):
+        """schema.org Course, for search engines, with a CourseInstance per upcoming date."""
         site = Site.find_for_request(request)
         data = {
             "@context": "https://schema.org",
@@ -241,4 +265,44 @@ class CoursePage(SeoMixin, Page):
                     "valueAddedTaxIncluded": False,
                 },
             }
+        if cohorts:
+            data["hasCourseInstance"] = [self._course_instance(c, request) for c in cohorts]
         return data
+
+    def _course_instance(self, cohort, request):
+        sessions = list(cohort.sessions.all())
+        instance = {
+            "@type": "CourseInstance",
+            "name": str(cohort),
+            "courseMode": "Online" if cohort.is_online else "Onsite",
+            "startDate": cohort.starts_at.isoformat() if cohort.starts_at else None,
+            "endDate": cohort.ends_at.isoformat() if cohort.ends_at else None,
+            "courseSchedule": {
+                "@type": "Schedule",
+                "repeatCount": len(sessions),
+                "startDate": cohort.starts_at.date().isoformat() if cohort.starts_at else None,
+            },
+        }
+        if cohort.is_online:
+            instance["location"] = {"@type": "VirtualLocation", "url": self.get_full_url(request)}
+        else:
+            venue = next(s.venue for s in sessions if not s.is_online)
+            instance["location"] = {
+                "@type": "Place",
+                "name": cohort.place_label,
+                "address": ", ".join(line.strip() for line in venue.splitlines() if line.strip()),
+            }
+        offer = cohort.offer()
+        if offer.charging != Charging.ON_REQUEST:
+            amount = offer.early_bird_amount if cohort.early_bird_applies() else offer.amount
+            if offer.charging == Charging.FREE_TO_PARTNERS:
+                amount = 0
+            instance["offers"] = {
+                "@type": "Offer",
+                "price": str(amount),
+                "priceCurrency": "GBP",
+                "availability": "https://schema.org/"
+                + ("InStock" if getattr(cohort, "places_left", 1) > 0 else "SoldOut"),
+                "url": self.get_full_url(request),
+            }
+        return instance

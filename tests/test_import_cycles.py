@@ -59,12 +59,17 @@ def import_graph():
     graph = {}
     for module, path in modules.items():
         edges = set()
+        # A module's own packages are always imported before it, so naming them (as
+        # `from .sibling import x` does) is no circle.
+        own_packages = {
+            ".".join(module.split(".")[:end]) for end in range(1, module.count(".") + 1)
+        }
         for name in imported_names(module, path):
             parts = name.split(".")
             # The module itself and every package above it run on import.
             for end in range(1, len(parts) + 1):
                 candidate = ".".join(parts[:end])
-                if candidate in modules and candidate != module:
+                if candidate in modules and candidate != module and candidate not in own_packages:
                     edges.add(candidate)
         graph[module] = edges
     return graph

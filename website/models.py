@@ -40,6 +40,7 @@ from .forms import with_honeypot
 from .pagetools import SeoMixin, with_listing_renditions
 
 JOURNAL_PAGE_SIZE = 10
+HOME_UPCOMING_DATES = 6
 
 
 # --- Snippets and settings -------------------------------------------------------------
@@ -200,6 +201,7 @@ class HomePage(SeoMixin, Page):
             )
         )
         context["featured_courses"] = [item.course for item in featured if item.course]
+        context["upcoming_cohorts"] = list(CoursePage.listed_cohorts()[:HOME_UPCOMING_DATES])
         context["latest_posts"] = with_listing_renditions(
             JournalPage.for_listing().order_by("-date", "-pk")
         )[:3]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django_tasks_db",
     "crispy_forms",
     "crispy_bootstrap5",
     "django.contrib.auth",
@@ -164,6 +165,11 @@ OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "office@coaching.example")
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+
+# Background work (emails with PDFs, reminders) is queued in the database and run by
+# `manage.py db_worker`; `make run` starts one beside the web server. Tests run tasks
+# immediately (settings/test.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -46,3 +46,12 @@ def in_section(path, section_url):
     if section_url == "/":
         return path == "/"
     return path.startswith(section_url)
+
+
+@register.filter
+def gbp_exact(value):
+    """£1,234.50 and £265.00: invoices always show the pence; negatives as -£75.00."""
+    if value is None:
+        return ""
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.2f}"

@@ -1,0 +1,47 @@
+"""Cohorts as calendar files: the public "add to calendar" and the delegates' copy."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from .calendar import CalendarEvent, build_calendar, session_uid
+
+
+def _host():
+    return urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
+
+
+def cohort_events(cohort, *, for_delegates=False):
+    """One event per session. The joining link of an online session goes only into the
+    delegates' copy; the public file says "Online" and links to the course page."""
+    course_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + cohort.course.url
+    events = []
+    for session in cohort.sessions.all():
+        location = "Online" if session.is_online else " ".join(session.venue.split())
+        url = session.online_url if (for_delegates and session.online_url) else course_url
+        description = cohort.course.title
+        if session.is_online and for_delegates and session.online_url:
+            description += f"\nJoin online: {session.online_url}"
+        events.append(
+            CalendarEvent(
+                uid=session_uid(cohort.pk, session.pk, _host()),
+                summary=f"{cohort.course.title}: {session.title}",
+                start=session.starts_at,
+                end=session.ends_at,
+                description=description,
+                location=location,
+                url=url,
+                cancelled=cohort.status == "cancelled",
+            )
+        )
+    return events
+
+
+def cohort_calendar(cohort, *, for_delegates=False):
+    return build_calendar(
+        cohort_events(cohort, for_delegates=for_delegates), name=cohort.course.title
+    )
+
+
+def calendar_filename(cohort):
+    return f"{cohort.course.slug}-{cohort.pk}.ics"

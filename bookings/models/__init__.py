@@ -1,0 +1,56 @@
+"""The bookings app's models, one module per aggregate, re-exported here by name."""
+
+from .bookings import (
+    Booking,
+    BookingEvent,
+    BookingLine,
+    BookingStatus,
+    Delegate,
+    Hold,
+    HoldReason,
+    PaymentMethod,
+    Voucher,
+)
+from .cohorts import Cohort, CohortSession, CohortStatus, term_of
+from .invoices import (
+    DocumentCounter,
+    DocumentKind,
+    ImmutableDocumentError,
+    Invoice,
+    InvoiceLine,
+    InvoiceReminder,
+    InvoiceStatus,
+    InvoicingSettings,
+    Payment,
+    PaymentMethodReceived,
+)
+from .organisations import Booker, Organisation, OrganisationKind
+
+__all__ = [
+    "Booker",
+    "Booking",
+    "BookingEvent",
+    "BookingLine",
+    "BookingStatus",
+    "Cohort",
+    "CohortSession",
+    "CohortStatus",
+    "Delegate",
+    "DocumentCounter",
+    "DocumentKind",
+    "Hold",
+    "HoldReason",
+    "ImmutableDocumentError",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceReminder",
+    "InvoiceStatus",
+    "InvoicingSettings",
+    "Organisation",
+    "OrganisationKind",
+    "Payment",
+    "PaymentMethod",
+    "PaymentMethodReceived",
+    "Voucher",
+    "term_of",
+]

@@ -1,0 +1,108 @@
+"""Issued invoices and credit notes as A4 PDFs, drawn by WeasyPrint from an HTML template.
+
+The document is drawn only from what was copied onto the invoice when it was issued, so
+the same invoice always gives the same PDF; nothing here depends on today's date, on
+payments received since, or on the network.
+"""
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .models import Invoice
+
+TEMPLATE = "bookings/invoice_pdf.html"
+# Some file types the template may use; anything else is served as plain bytes.
+CONTENT_TYPES = {".svg": "image/svg+xml", ".css": "text/css", ".png": "image/png"}
+
+
+class DocumentRenderError(RuntimeError):
+    """The PDF could not be drawn (a resource the template names was refused or missing)."""
+
+
+def static_dir():
+    return Path(settings.BASE_DIR, "static").resolve()
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Reads file:// URLs inside the project's static folder and refuses anything else,
+    so that rendering never reaches the network or the rest of the disk."""
+
+    def __init__(self, root):
+        # A refused or missing resource means the template is wrong: stop rather than
+        # quietly send a document with a hole in it.
+        super().__init__(allowed_protocols=("file",), fail_on_errors=True)
+        self.root = root
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ValueError(f"Refusing to fetch {url!r}: only static files may be used.")
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise ValueError(f"Refusing to fetch {url!r}: not a file in {self.root}.")
+        content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+        return URLFetcherResponse(
+            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+def _document(invoice):
+    """The invoice again with all the template reads, in two queries: the invoice with
+    its booking, cohort, course and credited invoice joined on, then its lines."""
+    return (
+        Invoice.objects.select_related("booking__cohort__course", "credited_invoice")
+        .prefetch_related("lines")
+        .get(pk=invoice.pk)
+    )
+
+
+def _credit_wording(note):
+    """'cancels' when the note takes off the whole invoice, 'reduces' otherwise."""
+    return "cancels" if note.gross_total >= note.credited_invoice.gross_total else "reduces"
+
+
+def document_context(invoice):
+    document = _document(invoice)
+    return {
+        "invoice": document,
+        "lines": list(document.lines.all()),
+        "credited": document.credited_invoice,
+        "credit_wording": _credit_wording(document) if document.credited_invoice else "",
+    }
+
+
+def render_document_html(invoice):
+    return render_to_string(TEMPLATE, document_context(invoice))
+
+
+def render_document_pdf(invoice):
+    """The invoice or credit note as PDF bytes."""
+    root = static_dir()
+    html = HTML(
+        string=render_document_html(invoice),
+        base_url=root.as_uri() + "/",
+        url_fetcher=StaticOnlyFetcher(root),
+    )
+    try:
+        return html.write_pdf()
+    except FatalURLFetchingError as error:
+        # WeasyPrint's error derives from BaseException, which would get past Django's
+        # error handling and take the worker down; an ordinary exception gives a 500.
+        raise DocumentRenderError(f"{invoice.number}: {error}") from error
+
+
+def document_pdf_response(invoice, *, inline=False):
+    response = HttpResponse(render_document_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=not inline, filename=invoice.filename
+    )
+    # A school's invoice is private: no shared cache may keep a copy.
+    response["Cache-Control"] = "private, no-store"
+    return response

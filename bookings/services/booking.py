@@ -1,0 +1,417 @@
+"""Placing, confirming and cancelling bookings.
+
+Every operation that changes places on a cohort locks the cohort's row first and
+checks capacity last, inside one transaction (see capacity.py).
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import (
+    Booking,
+    BookingEvent,
+    BookingLine,
+    BookingStatus,
+    Cohort,
+    Delegate,
+    Hold,
+    HoldReason,
+    Organisation,
+    PaymentMethod,
+    Voucher,
+)
+from ..pricing import Buyer, PricingError, quote
+from ..tasks import booking_cancelled, booking_placed
+from . import capacity
+from .invoicing import issue_credit_note, issue_invoice
+
+# How long places are kept for a new booker to confirm their email address.
+EMAIL_CONFIRMATION_HOLD = datetime.timedelta(hours=48)
+
+
+class BookingError(Exception):
+    """Why a booking cannot be made, for the form field it concerns."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DelegateDetails:
+    name: str = ""
+    email: str = ""
+    job_title: str = ""
+
+    @property
+    def is_named(self):
+        return bool(self.name.strip() or self.email.strip())
+
+
+@dataclass
+class BookingRequest:
+    cohort_id: int
+    organisation_id: int
+    places: int
+    delegates: list = field(default_factory=list)  # DelegateDetails, named ones only
+    po_number: str = ""
+    billing_name: str = ""
+    billing_address: str = ""
+    billing_postcode: str = ""
+    finance_email: str = ""
+    voucher_code: str = ""
+    payment_method: str = PaymentMethod.INVOICE
+    idempotency_key: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+# --- Checks shared by the form, the review page and placing the booking ---------------
+
+
+def check_cohort(cohort, organisation, now=None):
+    problem = cohort.booking_window_problem(now)
+    if problem:
+        raise BookingError("cohort", problem)
+    if not cohort.may_be_booked_by(organisation):
+        raise BookingError(
+            "organisation",
+            "This date is reserved for another school or trust. Choose one of the open dates.",
+        )
+    if cohort.is_priced_on_request:
+        raise BookingError(
+            "cohort", "This course is priced on request: please ask us for a quotation."
+        )
+
+
+def check_delegates(cohort, places, delegates, today, exclude_booking=None):
+    named = [d for d in delegates if d.is_named]
+    if len(named) > places:
+        raise BookingError(
+            "delegates",
+            f"You have named {len(named)} delegates for {places} "
+            f"{'place' if places == 1 else 'places'}. Add places or remove a delegate.",
+        )
+    emails = [d.email.strip().lower() for d in named]
+    seen = set()
+    for email in emails:
+        if email in seen:
+            raise BookingError(
+                "delegates", f"{email} is named twice. Each delegate needs their own place."
+            )
+        seen.add(email)
+    booked = Delegate.objects.filter(
+        cohort=cohort, email__in=emails, cancelled_at__isnull=True
+    ).exclude(booking__status__in=[BookingStatus.CANCELLED, BookingStatus.EXPIRED])
+    if exclude_booking is not None:
+        booked = booked.exclude(booking=exclude_booking)
+    already = booked.values_list("email", flat=True).first()
+    if already:
+        raise BookingError("delegates", f"{already} already has a place on this date.")
+    if len(named) < places and cohort.naming_deadline_passed(today):
+        raise BookingError(
+            "delegates",
+            "The date for naming delegates has passed: please name everyone you are booking.",
+        )
+
+
+def check_billing(request, organisation):
+    if organisation.requires_po_number and not request.po_number.strip():
+        raise BookingError(
+            "po_number",
+            f"{organisation.name} asks for a purchase-order number on every invoice. "
+            "Enter the PO number your finance office gave you.",
+        )
+
+
+def find_voucher(code, *, lock=False):
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    vouchers = Voucher.objects.select_for_update() if lock else Voucher.objects.all()
+    voucher = vouchers.filter(code=code).first()
+    if voucher is None:
+        raise BookingError("voucher_code", f"We do not recognise the voucher code {code}.")
+    return voucher
+
+
+def price(cohort, places, organisation, voucher, today):
+    try:
+        return quote(
+            cohort.offer(),
+            places,
+            Buyer(organisation.pk, organisation.is_partner),
+            voucher.terms() if voucher else None,
+            today=today,
+        )
+    except PricingError as error:
+        raise BookingError(error.field, error.message) from error
+
+
+def full_message(left):
+    if left == 0:
+        return "Sorry, this date is now full: every place has been booked."
+    return f"Sorry, only {left} {'place is' if left == 1 else 'places are'} left on this date."
+
+
+def preview(request, organisation, now=None):
+    """Check a request and price it without taking anything, for the review page.
+
+    `organisation` is the school the places are for: an existing one the booker may book
+    for, or, for a booker signing up now, the unsaved organisation they are creating.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    cohort = Cohort.objects.select_related("course").get(pk=request.cohort_id)
+    check_cohort(cohort, organisation, now)
+    check_billing(request, organisation)
+    check_delegates(cohort, request.places, request.delegates, today)
+    voucher = find_voucher(request.voucher_code)
+    result = price(cohort, request.places, organisation, voucher, today)
+    left = capacity.places_left(cohort, now)
+    if request.places > left:
+        raise BookingError("places", full_message(left))
+    return result
+
+
+def _organisation_for(request, booker_organisation):
+    """The school the places are for: the booker's own, or a member school of their trust."""
+    organisation = Organisation.objects.filter(pk=request.organisation_id).first()
+    allowed = (
+        booker_organisation is not None
+        and organisation is not None
+        and (
+            organisation.pk == booker_organisation.pk
+            or (booker_organisation.is_trust and organisation.trust_id == booker_organisation.pk)
+        )
+    )
+    if not allowed:
+        raise BookingError("organisation", "Choose your school, or a school in your trust.")
+    return organisation
+
+
+# --- Placing a booking --------------------------------------------------------------------
+
+
+def place_booking(request, user, *, now=None):
+    """Make the booking, or return the one already made with this request's key.
+
+    The places are confirmed and invoiced at once when the booker's email is confirmed;
+    for a booker who has just signed up they are held until they confirm it.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            booking, created = _place(request, user, now)
+    except IntegrityError as error:
+        # Only reachable if a check above was bypassed by a race the lock did not cover.
+        existing = Booking.objects.filter(idempotency_key=request.idempotency_key).first()
+        if existing:
+            return existing
+        raise BookingError(
+            "delegates", "One of these delegates has just been booked on this date."
+        ) from error
+    if created:
+        transaction.on_commit(lambda: _after_placing(booking.pk))
+    return booking
+
+
+def _place(request, user, now):
+    cohort = capacity.lock_cohort(request.cohort_id)
+    # Checked under the lock, so a double submit waits for the first and finds it here.
+    existing = Booking.objects.filter(idempotency_key=request.idempotency_key).first()
+    if existing is not None:
+        if existing.booker_id != user.pk:
+            raise BookingError("cohort", "This booking belongs to someone else.")
+        return existing, False
+    booker = user.booker
+    today = timezone.localdate(now)
+    organisation = _organisation_for(request, booker.organisation)
+    check_cohort(cohort, organisation, now)
+    check_billing(request, organisation)
+    check_delegates(cohort, request.places, request.delegates, today)
+    voucher = find_voucher(request.voucher_code, lock=True)
+    result = price(cohort, request.places, organisation, voucher, today)
+    try:
+        capacity.take_places(cohort, request.places, now)
+    except capacity.CohortFull as full:
+        raise BookingError("places", full_message(full.places_left)) from full
+
+    booking = Booking.objects.create(
+        cohort=cohort,
+        organisation=organisation,
+        booker=user,
+        places=request.places,
+        payment_method=request.payment_method,
+        po_number=request.po_number.strip(),
+        billing_name=request.billing_name.strip() or organisation.name,
+        billing_address=request.billing_address.strip() or organisation.address,
+        billing_postcode=request.billing_postcode.strip().upper() or organisation.postcode,
+        finance_email=request.finance_email.strip() or organisation.finance_email or user.email,
+        voucher=voucher,
+        early_bird=result.early_bird,
+        idempotency_key=request.idempotency_key,
+    )
+    BookingLine.objects.bulk_create(
+        BookingLine(
+            booking=booking,
+            position=position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_net=line.unit_net,
+            vat_rate=line.vat_rate,
+        )
+        for position, line in enumerate(result.lines, start=1)
+    )
+    _add_delegates(booking, request.delegates)
+    if voucher is not None:
+        voucher.times_used += 1
+        voucher.save(update_fields=["times_used"])
+    BookingEvent.objects.create(
+        booking=booking,
+        actor=user,
+        action="booked",
+        detail=f"{request.places} places, £{result.gross_total} including VAT",
+        at=now,
+    )
+    if booker.email_confirmed:
+        _confirm(booking, cohort, actor=user, now=now)
+    else:
+        Hold.objects.create(
+            cohort=cohort,
+            booking=booking,
+            places=booking.places,
+            reason=HoldReason.EMAIL_CONFIRMATION,
+            expires_at=now + EMAIL_CONFIRMATION_HOLD,
+        )
+    capacity.refresh_full_status(cohort, now)
+    return booking, True
+
+
+def _add_delegates(booking, delegates):
+    named = [d for d in delegates if d.is_named]
+    rows = [
+        Delegate(
+            booking=booking,
+            cohort_id=booking.cohort_id,
+            name=d.name.strip(),
+            email=d.email.strip().lower(),
+            job_title=d.job_title.strip(),
+        )
+        for d in named
+    ]
+    # The places not yet named, as rows to be filled in before the naming deadline.
+    rows += [
+        Delegate(booking=booking, cohort_id=booking.cohort_id)
+        for _ in range(booking.places - len(named))
+    ]
+    Delegate.objects.bulk_create(rows)
+
+
+def _confirm(booking, cohort, *, actor, now):
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = now
+    booking.save(update_fields=["status", "confirmed_at"])
+    booking.holds.filter(released_at__isnull=True).update(released_at=now)
+    BookingEvent.objects.create(booking=booking, actor=actor, action="confirmed", at=now)
+    if booking.payment_method == PaymentMethod.INVOICE:
+        issue_invoice(booking, now=now, actor=actor)
+
+
+def _after_placing(booking_id):
+    booking_placed.enqueue(booking_id)
+
+
+def confirm_pending_booking(booking, *, actor=None, now=None):
+    """Confirm a booking whose places were held (the booker has confirmed their email).
+
+    If the hold has lapsed meanwhile, the places are taken again if they are still free.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        cohort = capacity.lock_cohort(booking.cohort_id)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status == BookingStatus.CONFIRMED:
+            return booking, False
+        if booking.status not in (BookingStatus.PENDING, BookingStatus.EXPIRED):
+            raise BookingError("booking", "This booking has been cancelled.")
+        own_holds = list(booking.holds.active(now).values_list("pk", flat=True))
+        try:
+            capacity.take_places(cohort, booking.places, now, exclude_hold_ids=own_holds)
+        except capacity.CohortFull as full:
+            # The hold lapsed and the places went to someone else: the booking expires
+            # (kept, not rolled back) and the booker is told why.
+            booking.status = BookingStatus.EXPIRED
+            booking.save(update_fields=["status"])
+            booking.delegates.filter(cancelled_at__isnull=True).update(cancelled_at=now)
+            booking.holds.filter(released_at__isnull=True).update(released_at=now)
+            too_late = BookingError("places", full_message(full.places_left))
+        else:
+            too_late = None
+            _confirm(booking, cohort, actor=actor, now=now)
+            capacity.refresh_full_status(cohort, now)
+            transaction.on_commit(lambda: _after_placing(booking.pk))
+    if too_late:
+        raise too_late
+    return booking, True
+
+
+def cancel_booking(booking, *, reason, actor=None, now=None):
+    """Cancel a whole booking: its places go back on sale and every invoice is credited
+    in full with a credit note that references it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cohort = capacity.lock_cohort(booking.cohort_id)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status == BookingStatus.CANCELLED:
+            raise BookingError("booking", "This booking is already cancelled.")
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at"])
+        booking.delegates.filter(cancelled_at__isnull=True).update(cancelled_at=now)
+        booking.holds.filter(released_at__isnull=True).update(released_at=now)
+        notes = []
+        for invoice in booking.invoices.filter(kind="invoice"):
+            if invoice.gross_total > sum(n.gross_total for n in invoice.credit_notes.all()):
+                notes.append(issue_credit_note(invoice, reason=reason, actor=actor, now=now))
+        BookingEvent.objects.create(
+            booking=booking, actor=actor, action="cancelled", detail=reason, at=now
+        )
+        capacity.refresh_full_status(cohort, now)
+        booking_id = booking.pk
+        note_ids = [note.pk for note in notes]
+        transaction.on_commit(lambda: _after_cancelling(booking_id, note_ids))
+    return booking, notes
+
+
+def _after_cancelling(booking_id, note_ids):
+    booking_cancelled.enqueue(booking_id, note_ids)
+
+
+def expire_lapsed_holds(now=None):
+    """Bookings still waiting on an email confirmation when their hold lapses expire,
+    which frees nothing (lapsed holds already count for nothing) but tidies the list."""
+    now = now or timezone.now()
+    lapsed = Booking.objects.filter(
+        status=BookingStatus.PENDING, holds__expires_at__lte=now, holds__released_at__isnull=True
+    ).distinct()
+    expired = 0
+    for booking in lapsed:
+        with transaction.atomic():
+            capacity.lock_cohort(booking.cohort_id)
+            locked = Booking.objects.select_for_update().get(pk=booking.pk)
+            if locked.status != BookingStatus.PENDING or locked.holds.active(now).exists():
+                continue
+            locked.status = BookingStatus.EXPIRED
+            locked.save(update_fields=["status"])
+            locked.holds.filter(released_at__isnull=True).update(released_at=now)
+            # Their delegates may be booked again, by this school or another.
+            locked.delegates.filter(cancelled_at__isnull=True).update(cancelled_at=now)
+            BookingEvent.objects.create(
+                booking=locked, action="expired", detail="The email was not confirmed in time."
+            )
+            expired += 1
+    return expired

@@ -1,0 +1,217 @@
+"""Issuing VAT invoices and credit notes, and recording payments against them."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from courses.pricing import money
+
+from ..models import (
+    BookingEvent,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    InvoicingSettings,
+    Payment,
+)
+from ..pricing import Line
+from .numbering import next_document_number
+
+
+class InvoicingError(Exception):
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _seller():
+    return InvoicingSettings.load()
+
+
+def payment_instructions(settings, number):
+    parts = ["Please pay by bank transfer"]
+    if settings.bank_account_name:
+        parts.append(f"to {settings.bank_account_name}")
+    if settings.bank_name:
+        parts.append(f"at {settings.bank_name}")
+    text = " ".join(parts)
+    if settings.sort_code and settings.account_number:
+        text += f", sort code {settings.sort_code}, account number {settings.account_number}"
+    return f"{text}, quoting {number} as the reference."
+
+
+def _create_document(*, kind, number, booking, lines, now, copy_from=None, **fields):
+    lines = list(lines)
+    settings = _seller()
+    buyer = copy_from
+    document = Invoice.objects.create(
+        kind=kind,
+        number=number,
+        booking=booking,
+        organisation=booking.organisation,
+        issued_at=now,
+        time_of_supply=timezone.localtime(now).date(),
+        seller_name=buyer.seller_name if buyer else settings.seller_name,
+        seller_address=buyer.seller_address if buyer else settings.seller_address,
+        seller_vat_number=buyer.seller_vat_number if buyer else settings.vat_number,
+        seller_company_number=buyer.seller_company_number if buyer else settings.company_number,
+        buyer_name=booking.billing_name,
+        buyer_address=booking.billing_address,
+        buyer_postcode=booking.billing_postcode,
+        buyer_email=booking.finance_email,
+        buyer_vat_number=booking.organisation.vat_number,
+        po_number=booking.po_number,
+        net_total=sum((line.net for line in lines), money(0)),
+        vat_total=sum((line.vat for line in lines), money(0)),
+        gross_total=sum((line.gross for line in lines), money(0)),
+        **fields,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=document,
+            position=position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_net=line.unit_net,
+            vat_rate=line.vat_rate,
+            net=line.net,
+            vat=line.vat,
+            gross=line.gross,
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+    return document
+
+
+@transaction.atomic
+def issue_invoice(booking, *, now=None, actor=None):
+    """Issue the VAT invoice for a booking's priced lines, numbered INV-<year>-<n>."""
+    now = now or timezone.now()
+    settings = _seller()
+    number = next_document_number(settings.invoice_prefix, timezone.localtime(now).year)
+    issue_date = timezone.localtime(now).date()
+    invoice = _create_document(
+        kind=DocumentKind.INVOICE,
+        number=number,
+        booking=booking,
+        lines=[line.as_line() for line in booking.lines.all()],
+        now=now,
+        due_date=issue_date + datetime.timedelta(days=settings.payment_terms_days),
+        payment_terms_days=settings.payment_terms_days,
+        payment_instructions=payment_instructions(settings, number),
+    )
+    BookingEvent.objects.create(
+        booking=booking, actor=actor, action="invoice issued", detail=invoice.number, at=now
+    )
+    return invoice
+
+
+def creditable_lines(invoice):
+    """What is still left to credit on each line of an invoice, after earlier credit
+    notes: (invoice line, quantity left)."""
+    credited = {}
+    for note in invoice.credit_notes.prefetch_related("lines"):
+        for line in note.lines.all():
+            key = (line.description, line.unit_net, line.vat_rate)
+            credited[key] = credited.get(key, 0) + line.quantity
+    remaining = []
+    for line in invoice.lines.all():
+        key = (line.description, line.unit_net, line.vat_rate)
+        used = min(credited.get(key, 0), line.quantity)
+        credited[key] = credited.get(key, 0) - used
+        if line.quantity - used > 0:
+            remaining.append((line, line.quantity - used))
+    return remaining
+
+
+@dataclass(frozen=True)
+class CreditRequest:
+    """Credit `quantity` of the invoice line at `position`."""
+
+    position: int
+    quantity: int
+
+
+@transaction.atomic
+def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
+    """Issue a credit note against an invoice: by default for everything not yet
+    credited, which reverses the invoice exactly, line by line."""
+    if invoice.is_credit_note:
+        raise InvoicingError("invoice", "A credit note cannot itself be credited.")
+    # Lock the invoice's row (a plain select; documents are never updated) so that two
+    # credit notes for the same invoice are worked out one after the other.
+    Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+    now = now or timezone.now()
+    remaining = {line.position: (line, left) for line, left in creditable_lines(invoice)}
+    if credits is None:
+        credits = [CreditRequest(position, left) for position, (_, left) in remaining.items()]
+    lines = []
+    for request in credits:
+        if request.position not in remaining or request.quantity < 1:
+            raise InvoicingError("credits", "There is nothing left to credit on that line.")
+        line, left = remaining[request.position]
+        if request.quantity > left:
+            raise InvoicingError(
+                "credits", f"Only {left} of '{line.description}' can still be credited."
+            )
+        lines.append(Line(line.description, request.quantity, line.unit_net, line.vat_rate))
+    if not lines:
+        raise InvoicingError("credits", f"{invoice.number} has already been credited in full.")
+    settings = _seller()
+    number = next_document_number(settings.credit_note_prefix, timezone.localtime(now).year)
+    note = _create_document(
+        kind=DocumentKind.CREDIT_NOTE,
+        number=number,
+        booking=invoice.booking,
+        lines=lines,
+        now=now,
+        copy_from=invoice,
+        credited_invoice=invoice,
+        reason=reason,
+        payment_terms_days=invoice.payment_terms_days,
+    )
+    BookingEvent.objects.create(
+        booking=invoice.booking,
+        actor=actor,
+        action="credit note issued",
+        detail=f"{note.number} against {invoice.number}: {reason}",
+        at=now,
+    )
+    return note
+
+
+@transaction.atomic
+def record_payment(invoice, *, amount, received_on, method, reference="", actor=None):
+    if not isinstance(amount, Decimal):
+        raise TypeError("Payment amounts are Decimal.")
+    if invoice.is_credit_note:
+        raise InvoicingError("invoice", "Payments are recorded against invoices, not credit notes.")
+    Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+    invoice = Invoice.objects.prefetch_related("payments", "credit_notes").get(pk=invoice.pk)
+    amount = money(amount)
+    if amount <= 0:
+        raise InvoicingError("amount", "Enter the amount received, more than £0.")
+    if amount > invoice.balance_due:
+        raise InvoicingError(
+            "amount",
+            f"That is more than the £{invoice.balance_due} still due on {invoice.number}.",
+        )
+    payment = Payment.objects.create(
+        invoice=invoice,
+        amount=amount,
+        received_on=received_on,
+        method=method,
+        reference=reference,
+        recorded_by=actor,
+    )
+    BookingEvent.objects.create(
+        booking=invoice.booking,
+        actor=actor,
+        action="payment recorded",
+        detail=f"£{amount} against {invoice.number} ({payment.get_method_display()})",
+    )
+    return payment

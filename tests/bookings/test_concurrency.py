@@ -1,0 +1,118 @@
+"""Under real concurrency (PostgreSQL, one connection per thread): no place is sold
+twice, no invoice number repeats or is skipped, a voucher is used no more than allowed."""
+
+import threading
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from bookings.models import Booking, BookingStatus, Invoice
+from bookings.services import capacity
+from bookings.services.booking import BookingError, BookingRequest, DelegateDetails, place_booking
+from bookings.services.invoicing import issue_invoice
+
+from . import factories
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+THREADS = 20
+
+
+def at_once(work, count=THREADS):
+    """Run work(i) in `count` threads released together; return what each returned or
+    raised."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - reported back to the test
+            results[i] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def one_place(cohort, user, n, **fields):
+    return BookingRequest(
+        cohort_id=cohort.pk,
+        organisation_id=user.booker.organisation_id,
+        places=1,
+        delegates=[DelegateDetails(f"Delegate {n}", f"delegate{n}@race.example")],
+        **fields,
+    )
+
+
+def test_twenty_bookers_race_for_the_last_five_places():
+    factories.invoicing_settings()
+    cohort = factories.cohort(capacity=25)
+    early = factories.booker()
+    place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk, organisation_id=early.booker.organisation_id, places=20
+        ),
+        early,
+    )
+    users = [factories.booker() for _ in range(THREADS)]
+
+    results = at_once(lambda i: place_booking(one_place(cohort, users[i], i), users[i]))
+
+    booked = [r for r in results if isinstance(r, Booking)]
+    refused = [r for r in results if isinstance(r, BookingError)]
+    assert len(booked) == 5, results
+    assert len(refused) == 15, results
+    assert {e.field for e in refused} == {"places"}
+    assert all("full" in e.message or "left" in e.message for e in refused)
+    assert capacity.places_left(cohort) == 0
+    confirmed = Booking.objects.filter(cohort=cohort, status=BookingStatus.CONFIRMED)
+    assert sum(confirmed.values_list("places", flat=True)) == 25
+    cohort.refresh_from_db()
+    assert cohort.status == "full"
+
+
+def test_twenty_invoices_issued_at_once_are_numbered_without_gaps_or_repeats():
+    factories.invoicing_settings()
+    cohort = factories.cohort(capacity=40)
+    bookings = []
+    for n in range(THREADS):
+        user = factories.booker(confirmed=False)  # held, not yet invoiced
+        bookings.append(place_booking(one_place(cohort, user, n), user))
+    assert not Invoice.objects.exists()
+
+    results = at_once(lambda i: issue_invoice(bookings[i]))
+
+    assert all(isinstance(r, Invoice) for r in results), results
+    year = timezone.localdate().year
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"INV-{year}-{n:05d}" for n in range(1, THREADS + 1)]
+
+
+def test_a_voucher_limited_to_three_uses_is_used_three_times():
+    factories.invoicing_settings()
+    cohort = factories.cohort(capacity=40)
+    voucher = factories.voucher("THREE", max_uses=3)
+    users = [factories.booker() for _ in range(THREADS)]
+
+    results = at_once(
+        lambda i: place_booking(one_place(cohort, users[i], i, voucher_code="THREE"), users[i])
+    )
+
+    booked = [r for r in results if isinstance(r, Booking)]
+    refused = [r for r in results if isinstance(r, BookingError)]
+    assert len(booked) == 3, results
+    assert len(refused) == 17
+    assert {e.field for e in refused} == {"voucher_code"}
+    voucher.refresh_from_db()
+    assert voucher.times_used == 3
+    assert Booking.objects.filter(voucher=voucher).count() == 3

@@ -1,0 +1,157 @@
+"""A school booker in the browser: signing up while booking, paying by invoice,
+downloading the invoice; every mistake shown at its field; axe on every page."""
+
+import io
+import re
+
+import pytest
+from django.core import mail
+from pypdf import PdfReader
+
+from bookings.models import Booking, Invoice
+
+from ..bookings import factories
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def assert_accessible(page, axe_source):
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => await axe.run(document)")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{page.url}: {bad}"
+
+
+def fill_new_booker(page):
+    page.get_by_label("First name").fill("Priya")
+    page.get_by_label("Last name").fill("Shah")
+    page.get_by_label("Your email").fill("priya.shah@brookfield.example")
+    page.get_by_label("Choose a password").fill("a-long-and-unusual-passphrase")
+    page.get_by_label("Your job title").fill("School business manager")
+    page.get_by_label("School or organisation name").fill("Brookfield Primary School")
+    page.get_by_label("Type of organisation").select_option("school")
+    page.locator("#id_organisation-address").fill("12 Mill Road\nOtley")
+    page.locator("#id_organisation-postcode").fill("LS21 3QT")
+    page.get_by_label("Finance office email").fill("finance@brookfield.example")
+
+
+def fill_two_delegates(page):
+    page.get_by_label("Number of places").fill("2")
+    page.locator("#id_delegates-0-name").fill("Jo Bloggs")
+    page.locator("#id_delegates-0-email").fill("jo@brookfield.example")
+    page.locator("#id_delegates-1-name").fill("Sam Lee")
+    page.locator("#id_delegates-1-email").fill("sam@brookfield.example")
+
+
+def test_new_booker_signs_up_books_two_places_and_downloads_the_invoice(site, page, axe_source):
+    factories.invoicing_settings()
+    cohort = factories.cohort(capacity=12, title="Leeds, test run")
+
+    page.goto(site.url + cohort.course.url)
+    assert_accessible(page, axe_source)
+    page.locator(f'a[href="/bookings/book/{cohort.pk}/"]').first.click()
+    page.wait_for_url(f"**/bookings/book/{cohort.pk}/")
+    assert_accessible(page, axe_source)
+
+    fill_new_booker(page)
+    fill_two_delegates(page)
+    page.get_by_label("Purchase-order (PO) number").fill("PO-BR-2231")
+    page.get_by_role("button", name="Check the price and details").click()
+    page.wait_for_url("**/review/**")
+    assert page.get_by_role("heading", name="Check your booking").is_visible()
+    assert page.get_by_test_id("total-payable").inner_text() == "£468"
+    assert_accessible(page, axe_source)
+
+    page.get_by_role("button", name="Confirm booking").click()
+    page.wait_for_url("**/bookings/B-*/")
+    assert "confirm your email" in page.content()
+    assert_accessible(page, axe_source)
+
+    link = re.search(r"http://testserver(/bookings/confirm-email/\S+/)", mail.outbox[-1].body)
+    page.goto(site.url + link.group(1))
+    assert page.get_by_role("heading", name=re.compile("email is confirmed")).is_visible()
+    assert_accessible(page, axe_source)
+
+    booking = Booking.objects.get(booker__email="priya.shah@brookfield.example")
+    invoice = Invoice.objects.get(booking=booking)
+    page.goto(site.url + "/accounts/")
+    assert page.get_by_text(invoice.number).first.is_visible()
+    assert_accessible(page, axe_source)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"Download {invoice.number}").click()
+    pdf = PdfReader(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
+    # Table cells wrap, so compare with the line breaks taken out.
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    for expected in [
+        invoice.number,
+        "PO-BR-2231",
+        "GB 123 4567 89",
+        booking.lines.get().description,
+    ]:
+        assert expected in text, expected
+    assert re.search(r"VAT(?: total)?\s+£78\.00", text) or "£78.00" in text, text
+    assert "£468.00" in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "fill", "field_id", "words"),
+    [
+        ("more delegates than places", {"#id_booking-places": "1"}, "delegates-error", "for 1"),
+        (
+            "the same delegate twice",
+            {"#id_delegates-1-email": "jo@brookfield.example"},
+            "delegates-error",
+            "named twice",
+        ),
+        (
+            "an expired voucher",
+            {"#id_booking-voucher_code": "OLD"},
+            "booking-voucher_code",
+            "expired",
+        ),
+        ("a missing PO number", {"#id_booking-po_number": ""}, "booking-po_number", "PO number"),
+    ],
+)
+def test_bad_input_is_shown_at_its_field_with_everything_kept(
+    site, page, axe_source, kind, fill, field_id, words
+):
+    import datetime
+
+    from .conftest import PASSWORD
+
+    factories.invoicing_settings()
+    factories.voucher("OLD", valid_until=datetime.date(2020, 1, 1))
+    cohort = factories.cohort()
+    org = factories.organisation("Brookfield Primary School", requires_po_number=True)
+    factories.booker(org, email="priya@brookfield.example", password=PASSWORD)
+
+    page.goto(site.url + f"/accounts/sign-in/?next=/bookings/book/{cohort.pk}/")
+    page.get_by_label("Email address").fill("priya@brookfield.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/bookings/book/{cohort.pk}/")
+    fill_two_delegates(page)
+    page.locator("#id_booking-po_number").fill("PO-1")
+    for selector, value in fill.items():
+        page.locator(selector).fill(value)
+    page.get_by_role("button", name="Check the price and details").click()
+    page.wait_for_load_state()
+
+    if field_id == "delegates-error":
+        message = page.locator("#delegates-error")
+    else:
+        message = page.locator(f"[id^=error_][id$=_id_{field_id}]")
+        # The field itself says it is invalid, for screen readers.
+        assert page.locator(f"#id_{field_id}").get_attribute("aria-invalid") == "true" or (
+            "is-invalid" in (page.locator(f"#id_{field_id}").get_attribute("class") or "")
+        )
+    assert words in message.inner_text(), kind
+    assert page.locator("#id_delegates-1-name").input_value() == "Sam Lee"
+    assert page.locator("#id_booking-billing_address").input_value().startswith(org.address[:5])
+    assert not Booking.objects.filter(organisation=org).exists()
+    assert_accessible(page, axe_source)
