@@ -55,9 +55,8 @@ class BookingDetailsForm(forms.Form):
             del self.fields["organisation"]
             for name in ("billing_name", "billing_address", "billing_postcode", "finance_email"):
                 self.fields[name].required = False
-            self.fields["billing_name"].help_text = (
-                "Leave the invoice details blank to invoice your school at the address above."
-            )
+            hint = "Leave the invoice details blank to invoice your school at the address above."
+            self.fields["billing_name"].help_text = hint
         else:
             self.fields["organisation"].queryset = organisations
             if len(organisations) == 1:

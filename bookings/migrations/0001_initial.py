@@ -14,328 +14,907 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0002_audiences'),
+        ("courses", "0002_audiences"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InvoicingSettings',
+            name="InvoicingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seller_name', models.CharField(default='Northlight Coaching Ltd', max_length=160)),
-                ('seller_address', models.TextField(blank=True)),
-                ('vat_number', models.CharField(blank=True, max_length=20, verbose_name='VAT number')),
-                ('company_number', models.CharField(blank=True, max_length=20)),
-                ('payment_terms_days', models.PositiveSmallIntegerField(default=30, help_text='Days from the invoice date to when payment is due.')),
-                ('bank_name', models.CharField(blank=True, max_length=80)),
-                ('bank_account_name', models.CharField(blank=True, max_length=120)),
-                ('sort_code', models.CharField(blank=True, max_length=8)),
-                ('account_number', models.CharField(blank=True, max_length=8)),
-                ('invoice_prefix', models.CharField(default='INV', max_length=6)),
-                ('credit_note_prefix', models.CharField(default='CN', max_length=6)),
-                ('contact_email', models.EmailField(blank=True, help_text='For questions about invoices.', max_length=254)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "seller_name",
+                    models.CharField(default="Northlight Coaching Ltd", max_length=160),
+                ),
+                ("seller_address", models.TextField(blank=True)),
+                (
+                    "vat_number",
+                    models.CharField(blank=True, max_length=20, verbose_name="VAT number"),
+                ),
+                ("company_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "payment_terms_days",
+                    models.PositiveSmallIntegerField(
+                        default=30, help_text="Days from the invoice date to when payment is due."
+                    ),
+                ),
+                ("bank_name", models.CharField(blank=True, max_length=80)),
+                ("bank_account_name", models.CharField(blank=True, max_length=120)),
+                ("sort_code", models.CharField(blank=True, max_length=8)),
+                ("account_number", models.CharField(blank=True, max_length=8)),
+                ("invoice_prefix", models.CharField(default="INV", max_length=6)),
+                ("credit_note_prefix", models.CharField(default="CN", max_length=6)),
+                (
+                    "contact_email",
+                    models.EmailField(
+                        blank=True, help_text="For questions about invoices.", max_length=254
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invoicing',
+                "verbose_name": "invoicing",
             },
         ),
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(default=bookings.models.bookings.new_reference, editable=False, max_length=12, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'Awaiting confirmation'), ('confirmed', 'Confirmed'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], default='pending', max_length=12)),
-                ('places', models.PositiveSmallIntegerField()),
-                ('payment_method', models.CharField(choices=[('invoice', 'Invoice (pay by bank transfer)'), ('card', 'Card')], default='invoice', max_length=10)),
-                ('po_number', models.CharField(blank=True, max_length=40, verbose_name='purchase-order number')),
-                ('billing_name', models.CharField(max_length=200)),
-                ('billing_address', models.TextField()),
-                ('billing_postcode', models.CharField(max_length=10)),
-                ('finance_email', models.EmailField(max_length=254)),
-                ('early_bird', models.BooleanField(default=False)),
-                ('idempotency_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('booker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        default=bookings.models.bookings.new_reference,
+                        editable=False,
+                        max_length=12,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("places", models.PositiveSmallIntegerField()),
+                (
+                    "payment_method",
+                    models.CharField(
+                        choices=[("invoice", "Invoice (pay by bank transfer)"), ("card", "Card")],
+                        default="invoice",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "po_number",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="purchase-order number"
+                    ),
+                ),
+                ("billing_name", models.CharField(max_length=200)),
+                ("billing_address", models.TextField()),
+                ("billing_postcode", models.CharField(max_length=10)),
+                ("finance_email", models.EmailField(max_length=254)),
+                ("early_bird", models.BooleanField(default=False)),
+                (
+                    "idempotency_key",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "booker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-            },
-            bases=(modelsearch.index.Indexed, models.Model),
-        ),
-        migrations.CreateModel(
-            name='BookingEvent',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('action', models.CharField(max_length=40)),
-                ('detail', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='bookings.booking')),
-            ],
-            options={
-                'ordering': ['at', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Cohort',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, help_text="Optional, e.g. 'Leeds, autumn' or 'For Riverside Trust'. Dates and place are shown anyway.", max_length=120)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open for booking'), ('full', 'Full'), ('closed', 'Closed'), ('cancelled', 'Cancelled')], default='draft', max_length=12)),
-                ('capacity', models.PositiveSmallIntegerField(help_text='Places on offer in all.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('booking_opens_at', models.DateTimeField(blank=True, help_text='Leave blank to take bookings straight away.', null=True)),
-                ('booking_closes_at', models.DateTimeField(blank=True, help_text='Leave blank to take bookings until the first session.', null=True)),
-                ('naming_deadline', models.DateField(blank=True, help_text="Places may be booked 'to be named' until this date.", null=True)),
-                ('price_override', models.DecimalField(blank=True, decimal_places=2, help_text="Leave blank to charge the course's standard price.", max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='price excluding VAT (£)')),
-                ('early_bird_price', models.DecimalField(blank=True, decimal_places=2, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))], verbose_name='early-bird price excluding VAT (£)')),
-                ('early_bird_until', models.DateField(blank=True, help_text='The last day the early-bird price applies.', null=True)),
-                ('starts_at', models.DateTimeField(db_index=True, editable=False, null=True)),
-                ('ends_at', models.DateTimeField(editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cohorts', to='courses.coursepage')),
-            ],
-            options={
-                'ordering': ['starts_at', 'pk'],
-            },
-        ),
-        migrations.AddField(
-            model_name='booking',
-            name='cohort',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='bookings.cohort'),
-        ),
-        migrations.CreateModel(
-            name='DocumentCounter',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=6)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last_number', models.PositiveIntegerField(default=0)),
-            ],
-            options={
-                'constraints': [models.UniqueConstraint(fields=('prefix', 'year'), name='one_counter_per_prefix_year')],
-            },
-        ),
-        migrations.CreateModel(
-            name='Hold',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('places', models.PositiveSmallIntegerField()),
-                ('reason', models.CharField(choices=[('email', 'Waiting for the booker to confirm their email'), ('card', 'Waiting for card payment'), ('offer', 'Offered from the waiting list')], max_length=10)),
-                ('expires_at', models.DateTimeField()),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('booking', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='holds', to='bookings.booking')),
-                ('cohort', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holds', to='bookings.cohort')),
-            ],
-            options={
-                'ordering': ['expires_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Organisation',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('school', 'School'), ('college', 'College'), ('trust', 'Multi-academy trust'), ('local_authority', 'Local authority'), ('other', 'Other organisation')], max_length=20)),
-                ('address', models.TextField(help_text='The postal address invoices are sent to.')),
-                ('postcode', models.CharField(max_length=10)),
-                ('identifier', models.CharField(blank=True, help_text="A school's unique reference number (URN), or a trust's company number.", max_length=40, verbose_name='DfE URN or other identifier')),
-                ('finance_contact_name', models.CharField(blank=True, max_length=120)),
-                ('finance_email', models.EmailField(blank=True, help_text='Where invoices and credit notes are sent.', max_length=254)),
-                ('vat_number', models.CharField(blank=True, max_length=20, verbose_name='VAT number')),
-                ('is_partner', models.BooleanField(default=False, help_text='Partner schools take free places on partnership courses.', verbose_name='partner school')),
-                ('requires_po_number', models.BooleanField(default=False, help_text="Bookings cannot be invoiced without the school's PO number.", verbose_name='requires a purchase-order number')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('trust', models.ForeignKey(blank=True, help_text='The multi-academy trust this school belongs to, if any.', limit_choices_to={'kind': 'trust'}, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='member_schools', to='bookings.organisation')),
-            ],
-            options={
-                'ordering': ['name'],
+                "ordering": ["-created_at", "-pk"],
             },
             bases=(modelsearch.index.Indexed, models.Model),
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="BookingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invoice', 'Invoice'), ('credit_note', 'Credit note')], max_length=12)),
-                ('number', models.CharField(max_length=20, unique=True)),
-                ('issued_at', models.DateTimeField()),
-                ('time_of_supply', models.DateField(help_text='The tax point: the issue date, as the invoice comes before the course.')),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('seller_name', models.CharField(max_length=160)),
-                ('seller_address', models.TextField()),
-                ('seller_vat_number', models.CharField(blank=True, max_length=20)),
-                ('seller_company_number', models.CharField(blank=True, max_length=20)),
-                ('buyer_name', models.CharField(max_length=200)),
-                ('buyer_address', models.TextField()),
-                ('buyer_postcode', models.CharField(max_length=10)),
-                ('buyer_email', models.EmailField(max_length=254)),
-                ('buyer_vat_number', models.CharField(blank=True, max_length=20)),
-                ('po_number', models.CharField(blank=True, max_length=40, verbose_name='purchase-order number')),
-                ('payment_terms_days', models.PositiveSmallIntegerField(default=30)),
-                ('payment_instructions', models.TextField(blank=True)),
-                ('reason', models.CharField(blank=True, help_text='Why a credit note was issued.', max_length=300)),
-                ('net_total', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('vat_total', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('gross_total', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='bookings.booking')),
-                ('credited_invoice', models.ForeignKey(blank=True, help_text='For a credit note: the invoice it credits.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credit_notes', to='bookings.invoice')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='bookings.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("action", models.CharField(max_length=40)),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_at', '-pk'],
+                "ordering": ["at", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Cohort",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional, e.g. 'Leeds, autumn' or 'For Riverside Trust'. Dates and place are shown anyway.",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open for booking"),
+                            ("full", "Full"),
+                            ("closed", "Closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        help_text="Places on offer in all.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "booking_opens_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Leave blank to take bookings straight away.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "booking_closes_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Leave blank to take bookings until the first session.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "naming_deadline",
+                    models.DateField(
+                        blank=True,
+                        help_text="Places may be booked 'to be named' until this date.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "price_override",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Leave blank to charge the course's standard price.",
+                        max_digits=9,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.00"))],
+                        verbose_name="price excluding VAT (£)",
+                    ),
+                ),
+                (
+                    "early_bird_price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=9,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.00"))],
+                        verbose_name="early-bird price excluding VAT (£)",
+                    ),
+                ),
+                (
+                    "early_bird_until",
+                    models.DateField(
+                        blank=True,
+                        help_text="The last day the early-bird price applies.",
+                        null=True,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(db_index=True, editable=False, null=True)),
+                ("ends_at", models.DateTimeField(editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cohorts",
+                        to="courses.coursepage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["starts_at", "pk"],
+            },
+        ),
+        migrations.AddField(
+            model_name="booking",
+            name="cohort",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bookings",
+                to="bookings.cohort",
+            ),
+        ),
+        migrations.CreateModel(
+            name="DocumentCounter",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=6)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last_number", models.PositiveIntegerField(default=0)),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("prefix", "year"), name="one_counter_per_prefix_year"
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="Hold",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("places", models.PositiveSmallIntegerField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("email", "Waiting for the booker to confirm their email"),
+                            ("card", "Waiting for card payment"),
+                            ("offer", "Offered from the waiting list"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holds",
+                        to="bookings.booking",
+                    ),
+                ),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holds",
+                        to="bookings.cohort",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["expires_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Organisation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("school", "School"),
+                            ("college", "College"),
+                            ("trust", "Multi-academy trust"),
+                            ("local_authority", "Local authority"),
+                            ("other", "Other organisation"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("address", models.TextField(help_text="The postal address invoices are sent to.")),
+                ("postcode", models.CharField(max_length=10)),
+                (
+                    "identifier",
+                    models.CharField(
+                        blank=True,
+                        help_text="A school's unique reference number (URN), or a trust's company number.",
+                        max_length=40,
+                        verbose_name="DfE URN or other identifier",
+                    ),
+                ),
+                ("finance_contact_name", models.CharField(blank=True, max_length=120)),
+                (
+                    "finance_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Where invoices and credit notes are sent.",
+                        max_length=254,
+                    ),
+                ),
+                (
+                    "vat_number",
+                    models.CharField(blank=True, max_length=20, verbose_name="VAT number"),
+                ),
+                (
+                    "is_partner",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Partner schools take free places on partnership courses.",
+                        verbose_name="partner school",
+                    ),
+                ),
+                (
+                    "requires_po_number",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Bookings cannot be invoiced without the school's PO number.",
+                        verbose_name="requires a purchase-order number",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "trust",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The multi-academy trust this school belongs to, if any.",
+                        limit_choices_to={"kind": "trust"},
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_schools",
+                        to="bookings.organisation",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["name"],
+            },
+            bases=(modelsearch.index.Indexed, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Invoice",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("invoice", "Invoice"), ("credit_note", "Credit note")],
+                        max_length=12,
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True)),
+                ("issued_at", models.DateTimeField()),
+                (
+                    "time_of_supply",
+                    models.DateField(
+                        help_text="The tax point: the issue date, as the invoice comes before the course."
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("seller_name", models.CharField(max_length=160)),
+                ("seller_address", models.TextField()),
+                ("seller_vat_number", models.CharField(blank=True, max_length=20)),
+                ("seller_company_number", models.CharField(blank=True, max_length=20)),
+                ("buyer_name", models.CharField(max_length=200)),
+                ("buyer_address", models.TextField()),
+                ("buyer_postcode", models.CharField(max_length=10)),
+                ("buyer_email", models.EmailField(max_length=254)),
+                ("buyer_vat_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "po_number",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="purchase-order number"
+                    ),
+                ),
+                ("payment_terms_days", models.PositiveSmallIntegerField(default=30)),
+                ("payment_instructions", models.TextField(blank=True)),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Why a credit note was issued.", max_length=300
+                    ),
+                ),
+                ("net_total", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("vat_total", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("gross_total", models.DecimalField(decimal_places=2, max_digits=10)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="bookings.booking",
+                    ),
+                ),
+                (
+                    "credited_invoice",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a credit note: the invoice it credits.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_notes",
+                        to="bookings.invoice",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="bookings.organisation",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["-issued_at", "-pk"],
             },
             bases=(modelsearch.index.Indexed, models.Model),
         ),
         migrations.AddField(
-            model_name='cohort',
-            name='reserved_for',
-            field=models.ForeignKey(blank=True, help_text='For in-school and bespoke runs: only this organisation (or, for a trust, its member schools) may book, and the run is not listed publicly.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reserved_cohorts', to='bookings.organisation'),
+            model_name="cohort",
+            name="reserved_for",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="For in-school and bespoke runs: only this organisation (or, for a trust, its member schools) may book, and the run is not listed publicly.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reserved_cohorts",
+                to="bookings.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='organisation',
-            field=models.ForeignKey(help_text='The school whose staff attend.', on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='bookings.organisation'),
+            model_name="booking",
+            name="organisation",
+            field=models.ForeignKey(
+                help_text="The school whose staff attend.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bookings",
+                to="bookings.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='Booker',
+            name="Booker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job_title', models.CharField(blank=True, max_length=120)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('email_confirmed_at', models.DateTimeField(blank=True, help_text='Bookings are confirmed once the email is.', null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='booker', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookers', to='bookings.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("job_title", models.CharField(blank=True, max_length=120)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "email_confirmed_at",
+                    models.DateTimeField(
+                        blank=True, help_text="Bookings are confirmed once the email is.", null=True
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="booker",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookers",
+                        to="bookings.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation__name', 'user__last_name'],
+                "ordering": ["organisation__name", "user__last_name"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('received_on', models.DateField(default=datetime.date.today)),
-                ('method', models.CharField(choices=[('bank_transfer', 'Bank transfer (BACS)'), ('card', 'Card'), ('cheque', 'Cheque'), ('other', 'Other')], default='bank_transfer', max_length=20)),
-                ('reference', models.CharField(blank=True, help_text='e.g. the bank reference.', max_length=80)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='bookings.invoice')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("received_on", models.DateField(default=datetime.date.today)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("bank_transfer", "Bank transfer (BACS)"),
+                            ("card", "Card"),
+                            ("cheque", "Cheque"),
+                            ("other", "Other"),
+                        ],
+                        default="bank_transfer",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        blank=True, help_text="e.g. the bank reference.", max_length=80
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="bookings.invoice",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_on', '-pk'],
+                "ordering": ["-received_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Voucher',
+            name="Voucher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Letters and digits; case ignored.', max_length=30, unique=True)),
-                ('description', models.CharField(blank=True, help_text='For the office only.', max_length=200)),
-                ('kind', models.CharField(choices=[('percent', 'Percentage off the course price'), ('fixed', 'Fixed amount off the course price (excluding VAT)'), ('free', 'Course free of charge')], max_length=10)),
-                ('value', models.DecimalField(decimal_places=2, default=0, help_text='The percentage off, or the amount off excluding VAT (£). Not used for free places.', max_digits=9)),
-                ('valid_until', models.DateField(blank=True, help_text='The last day it works.', null=True)),
-                ('max_uses', models.PositiveIntegerField(blank=True, help_text='How many bookings may use it. Blank for no limit.', null=True)),
-                ('times_used', models.PositiveIntegerField(default=0, editable=False)),
-                ('courses', models.ManyToManyField(blank=True, help_text='Leave empty for every course.', to='courses.coursepage')),
-                ('organisations', models.ManyToManyField(blank=True, help_text='Leave empty for every organisation.', to='bookings.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Letters and digits; case ignored.", max_length=30, unique=True
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(blank=True, help_text="For the office only.", max_length=200),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("percent", "Percentage off the course price"),
+                            ("fixed", "Fixed amount off the course price (excluding VAT)"),
+                            ("free", "Course free of charge"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="The percentage off, or the amount off excluding VAT (£). Not used for free places.",
+                        max_digits=9,
+                    ),
+                ),
+                (
+                    "valid_until",
+                    models.DateField(blank=True, help_text="The last day it works.", null=True),
+                ),
+                (
+                    "max_uses",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="How many bookings may use it. Blank for no limit.",
+                        null=True,
+                    ),
+                ),
+                ("times_used", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "courses",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Leave empty for every course.",
+                        to="courses.coursepage",
+                    ),
+                ),
+                (
+                    "organisations",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Leave empty for every organisation.",
+                        to="bookings.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='booking',
-            name='voucher',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='bookings.voucher'),
+            model_name="booking",
+            name="voucher",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bookings",
+                to="bookings.voucher",
+            ),
         ),
         migrations.CreateModel(
-            name='BookingLine',
+            name="BookingLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('description', models.CharField(max_length=300)),
-                ('quantity', models.IntegerField()),
-                ('unit_net', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('vat_rate', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='bookings.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("description", models.CharField(max_length=300)),
+                ("quantity", models.IntegerField()),
+                ("unit_net", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("vat_rate", models.DecimalField(decimal_places=2, max_digits=5)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
-                'constraints': [models.UniqueConstraint(fields=('booking', 'position'), name='one_line_per_position')],
+                "ordering": ["position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("booking", "position"), name="one_line_per_position"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CohortSession',
+            name="CohortSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('title', models.CharField(help_text="e.g. 'Day 1: Fundamentals'.", max_length=120)),
-                ('starts_at', models.DateTimeField(help_text='UK time.')),
-                ('ends_at', models.DateTimeField(help_text='UK time.')),
-                ('venue', models.TextField(blank=True, help_text='The address, for a session in person.')),
-                ('online_url', models.URLField(blank=True, help_text='For a session online. Sent to delegates only, never shown publicly.', verbose_name='online joining link')),
-                ('cohort', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='bookings.cohort')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                (
+                    "title",
+                    models.CharField(help_text="e.g. 'Day 1: Fundamentals'.", max_length=120),
+                ),
+                ("starts_at", models.DateTimeField(help_text="UK time.")),
+                ("ends_at", models.DateTimeField(help_text="UK time.")),
+                (
+                    "venue",
+                    models.TextField(blank=True, help_text="The address, for a session in person."),
+                ),
+                (
+                    "online_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="For a session online. Sent to delegates only, never shown publicly.",
+                        verbose_name="online joining link",
+                    ),
+                ),
+                (
+                    "cohort",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="bookings.cohort",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sort_order'],
-                'abstract': False,
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='session_ends_after_it_starts')],
+                "ordering": ["sort_order"],
+                "abstract": False,
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                        name="session_ends_after_it_starts",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Delegate',
+            name="Delegate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=160)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('job_title', models.CharField(blank=True, max_length=120)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegates', to='bookings.booking')),
-                ('cohort', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='bookings.cohort')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=160)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("job_title", models.CharField(blank=True, max_length=120)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delegates",
+                        to="bookings.booking",
+                    ),
+                ),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="bookings.cohort",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('cancelled_at__isnull', True), models.Q(('email', ''), _negated=True)), fields=('cohort', 'email'), name='one_place_per_person_per_cohort')],
+                "ordering": ["pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("cancelled_at__isnull", True), models.Q(("email", ""), _negated=True)
+                        ),
+                        fields=("cohort", "email"),
+                        name="one_place_per_person_per_cohort",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InvoiceLine',
+            name="InvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('description', models.CharField(max_length=300)),
-                ('quantity', models.IntegerField()),
-                ('unit_net', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='unit price excluding VAT')),
-                ('vat_rate', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='VAT rate (%)')),
-                ('net', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('vat', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('gross', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='bookings.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("description", models.CharField(max_length=300)),
+                ("quantity", models.IntegerField()),
+                (
+                    "unit_net",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=10, verbose_name="unit price excluding VAT"
+                    ),
+                ),
+                (
+                    "vat_rate",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="VAT rate (%)"
+                    ),
+                ),
+                ("net", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("vat", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("gross", models.DecimalField(decimal_places=2, max_digits=10)),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="bookings.invoice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
-                'constraints': [models.UniqueConstraint(fields=('invoice', 'position'), name='one_invoice_line_per_position')],
+                "ordering": ["position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("invoice", "position"), name="one_invoice_line_per_position"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InvoiceReminder',
+            name="InvoiceReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(default='overdue', max_length=20)),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='bookings.invoice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(default="overdue", max_length=20)),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="bookings.invoice",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('invoice', 'kind'), name='one_reminder_of_each_kind')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("invoice", "kind"), name="one_reminder_of_each_kind"
+                    )
+                ],
             },
         ),
     ]
