@@ -26,6 +26,26 @@ MODEL_PERMISSIONS = {
         ("courses", "add_audience"),
         ("courses", "change_audience"),
         ("wagtailforms", "view_formsubmission"),
+        # Bookings admin (bookings/wagtail_hooks.py). No delete anywhere: bookings and
+        # invoices refer to all of these. Changing a booking means cancelling it; issued
+        # invoices are only ever viewed; payments are only ever recorded.
+        ("bookings", "add_organisation"),
+        ("bookings", "change_organisation"),
+        ("bookings", "view_organisation"),
+        ("bookings", "add_booker"),
+        ("bookings", "change_booker"),
+        ("bookings", "view_booker"),
+        ("bookings", "add_cohort"),
+        ("bookings", "change_cohort"),
+        ("bookings", "view_cohort"),
+        ("bookings", "view_booking"),
+        ("bookings", "change_booking"),
+        ("bookings", "view_invoice"),
+        ("bookings", "add_payment"),
+        ("bookings", "view_payment"),
+        ("bookings", "add_voucher"),
+        ("bookings", "change_voucher"),
+        ("bookings", "view_voucher"),
     ],
     roles.EDITORS: [
         ("website", "add_testimonial"),
