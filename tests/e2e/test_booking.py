@@ -155,3 +155,54 @@ def test_bad_input_is_shown_at_its_field_with_everything_kept(
     assert page.locator("#id_booking-billing_address").input_value().startswith(org.address[:5])
     assert not Booking.objects.filter(organisation=org).exists()
     assert_accessible(page, axe_source)
+
+
+def test_admin_cancels_a_booking_and_the_booker_sees_the_credit_note(site, new_page, axe_source):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from accounts.models import User
+    from bookings.services.booking import BookingRequest, DelegateDetails, place_booking
+
+    from .conftest import PASSWORD
+
+    factories.invoicing_settings()
+    cohort = factories.cohort()
+    booker = factories.booker(email="bea@school.example", password=PASSWORD)
+    booking = place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk,
+            organisation_id=booker.booker.organisation_id,
+            places=1,
+            delegates=[DelegateDetails("Jo Bloggs", "jo@school.example")],
+            po_number="PO-55",
+        ),
+        booker,
+    )
+    admin = User.objects.create_user(email="ada@coaching.example", password=PASSWORD)
+    admin.groups.add(Group.objects.get(name=roles.PROVIDER_ADMINS))
+
+    office = new_page()
+    office.goto(site.url + "/admin/login/")
+    office.get_by_label("Email address").fill("ada@coaching.example")
+    office.get_by_label("Password").fill(PASSWORD)
+    office.get_by_role("button", name="Sign in").click()
+    office.wait_for_url(site.url + "/admin/")
+    office.goto(f"{site.url}/admin/bookings/bookings/inspect/{booking.pk}/")
+    office.get_by_role("link", name="Cancel booking").first.click()
+    office.get_by_label("Why is the booking being cancelled?").fill("The school asked to cancel")
+    office.get_by_role("button", name="Cancel the booking").click()
+    office.wait_for_url(f"**/inspect/{booking.pk}/")
+    note = Invoice.objects.get(booking=booking, kind="credit_note")
+    assert office.get_by_text(note.number).first.is_visible()
+
+    school = new_page()
+    school.goto(site.url + "/accounts/sign-in/")
+    school.get_by_label("Email address").fill("bea@school.example")
+    school.get_by_label("Password").fill(PASSWORD)
+    school.get_by_role("button", name="Sign in").click()
+    school.wait_for_url(site.url + "/accounts/")
+    row = school.get_by_role("row").filter(has_text=note.number)
+    assert "Credit note" in row.inner_text()
+    assert "against " + booking.invoices.get(kind="invoice").number in row.inner_text()
+    assert_accessible(school, axe_source)
