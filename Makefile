@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CSS := static/dist/site.css
 
-.PHONY: run install assets migrate seed serve test lint test-suite bench-pages lock clean
+.PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-pdf lock clean
 
 run: seed ## set everything up, load the demo content and serve on http://127.0.0.1:8000
 	@# A task worker (emails, PDFs, reminders) runs beside the web server and stops with it.
@@ -53,6 +53,9 @@ test-suite: install
 
 bench-pages: install ## requests per second of the main pages against a minimal view
 	$(BIN)/python bench/pages.py
+
+bench-pdf: install ## time to draw an invoice PDF against a one-line WeasyPrint document
+	$(BIN)/python bench/pdf.py
 
 lock: ## re-pin every Python package after changing pyproject.toml
 	rm -rf /tmp/coaching-lock && $(PYTHON) -m venv /tmp/coaching-lock

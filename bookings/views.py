@@ -362,8 +362,7 @@ def may_download(user, invoice):
 @login_required
 @require_GET
 def invoice_pdf(request, number):
-    invoice = Invoice.objects.select_related("booking__cohort__course").filter(number=number)
-    invoice = invoice.first()
+    invoice = Invoice.objects.filter(number=number).first()
     if invoice is None or not may_download(request.user, invoice):
         # The same answer whether it does not exist or is someone else's.
         raise Http404("No such invoice.")

@@ -5,8 +5,6 @@ queryset, not in the admin. A mistake or a cancellation is put right with a cred
 that references the invoice.
 """
 
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -214,7 +212,7 @@ class Invoice(index.Indexed, ImmutableModel):
         if self.is_credit_note:
             return InvoiceStatus.CREDIT_NOTE
         today = today or timezone.localdate()
-        if self.amount_credited >= self.gross_total:
+        if self.gross_total > 0 and self.amount_credited >= self.gross_total:
             return InvoiceStatus.CREDITED
         if self.balance_due == 0:
             return InvoiceStatus.PAID
@@ -246,6 +244,9 @@ class InvoiceLine(ImmutableModel):
     net = models.DecimalField(max_digits=10, decimal_places=2)
     vat = models.DecimalField(max_digits=10, decimal_places=2)
     gross = models.DecimalField(max_digits=10, decimal_places=2)
+    credits_position = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="On a credit note: the invoice line it credits."
+    )
 
     objects = ImmutableQuerySet.as_manager()
 
@@ -274,7 +275,7 @@ class Payment(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
-    received_on = models.DateField(default=datetime.date.today)
+    received_on = models.DateField(default=timezone.localdate)
     method = models.CharField(
         max_length=20,
         choices=PaymentMethodReceived.choices,

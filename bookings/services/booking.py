@@ -196,11 +196,12 @@ def _organisation_for(request, booker_organisation):
 # --- Placing a booking --------------------------------------------------------------------
 
 
-def place_booking(request, user, *, now=None):
+def place_booking(request, user, *, now=None, notify=True):
     """Make the booking, or return the one already made with this request's key.
 
     The places are confirmed and invoiced at once when the booker's email is confirmed;
-    for a booker who has just signed up they are held until they confirm it.
+    for a booker who has just signed up they are held until they confirm it. The booker
+    is emailed once the transaction commits, unless `notify` is False (demo data).
     """
     now = now or timezone.now()
     try:
@@ -214,7 +215,7 @@ def place_booking(request, user, *, now=None):
         raise BookingError(
             "delegates", "One of these delegates has just been booked on this date."
         ) from error
-    if created:
+    if created and notify:
         transaction.on_commit(lambda: _after_placing(booking.pk))
     return booking
 
@@ -317,7 +318,8 @@ def _confirm(booking, cohort, *, actor, now):
     booking.save(update_fields=["status", "confirmed_at"])
     booking.holds.filter(released_at__isnull=True).update(released_at=now)
     BookingEvent.objects.create(booking=booking, actor=actor, action="confirmed", at=now)
-    if booking.payment_method == PaymentMethod.INVOICE:
+    # Free places (partner schools, a free voucher) need no invoice: there is nothing to pay.
+    if booking.payment_method == PaymentMethod.INVOICE and booking.gross_total > 0:
         issue_invoice(booking, now=now, actor=actor)
 
 
@@ -359,7 +361,7 @@ def confirm_pending_booking(booking, *, actor=None, now=None):
     return booking, True
 
 
-def cancel_booking(booking, *, reason, actor=None, now=None):
+def cancel_booking(booking, *, reason, actor=None, now=None, notify=True):
     """Cancel a whole booking: its places go back on sale and every invoice is credited
     in full with a credit note that references it."""
     now = now or timezone.now()
@@ -383,7 +385,8 @@ def cancel_booking(booking, *, reason, actor=None, now=None):
         capacity.refresh_full_status(cohort, now)
         booking_id = booking.pk
         note_ids = [note.pk for note in notes]
-        transaction.on_commit(lambda: _after_cancelling(booking_id, note_ids))
+        if notify:
+            transaction.on_commit(lambda: _after_cancelling(booking_id, note_ids))
     return booking, notes
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses.pricing import money
 
 from ..models import (
+    Booking,
     BookingEvent,
     DocumentKind,
     Invoice,
@@ -44,10 +45,41 @@ def payment_instructions(settings, number):
     return f"{text}, quoting {number} as the reference."
 
 
-def _create_document(*, kind, number, booking, lines, now, copy_from=None, **fields):
-    lines = list(lines)
+PARTIES = (
+    "seller_name",
+    "seller_address",
+    "seller_vat_number",
+    "seller_company_number",
+    "buyer_name",
+    "buyer_address",
+    "buyer_postcode",
+    "buyer_email",
+    "buyer_vat_number",
+    "po_number",
+)
+
+
+def _parties_for_invoice(booking):
+    """Seller and buyer as they are now, copied onto a new invoice."""
     settings = _seller()
-    buyer = copy_from
+    return {
+        "seller_name": settings.seller_name,
+        "seller_address": settings.seller_address,
+        "seller_vat_number": settings.vat_number,
+        "seller_company_number": settings.company_number,
+        "buyer_name": booking.billing_name,
+        "buyer_address": booking.billing_address,
+        "buyer_postcode": booking.billing_postcode,
+        "buyer_email": booking.finance_email,
+        "buyer_vat_number": booking.organisation.vat_number,
+        "po_number": booking.po_number,
+    }
+
+
+def _create_document(*, kind, number, booking, lines, now, parties, credits=None, **fields):
+    """Issue a document; `parties` are the seller's and buyer's details to copy on (a
+    credit note takes them from the invoice it credits, not from today's records)."""
+    lines = list(lines)
     document = Invoice.objects.create(
         kind=kind,
         number=number,
@@ -55,19 +87,10 @@ def _create_document(*, kind, number, booking, lines, now, copy_from=None, **fie
         organisation=booking.organisation,
         issued_at=now,
         time_of_supply=timezone.localtime(now).date(),
-        seller_name=buyer.seller_name if buyer else settings.seller_name,
-        seller_address=buyer.seller_address if buyer else settings.seller_address,
-        seller_vat_number=buyer.seller_vat_number if buyer else settings.vat_number,
-        seller_company_number=buyer.seller_company_number if buyer else settings.company_number,
-        buyer_name=booking.billing_name,
-        buyer_address=booking.billing_address,
-        buyer_postcode=booking.billing_postcode,
-        buyer_email=booking.finance_email,
-        buyer_vat_number=booking.organisation.vat_number,
-        po_number=booking.po_number,
         net_total=sum((line.net for line in lines), money(0)),
         vat_total=sum((line.vat for line in lines), money(0)),
         gross_total=sum((line.gross for line in lines), money(0)),
+        **parties,
         **fields,
     )
     InvoiceLine.objects.bulk_create(
@@ -81,6 +104,7 @@ def _create_document(*, kind, number, booking, lines, now, copy_from=None, **fie
             net=line.net,
             vat=line.vat,
             gross=line.gross,
+            credits_position=credits[position - 1] if credits else None,
         )
         for position, line in enumerate(lines, start=1)
     )
@@ -91,6 +115,10 @@ def _create_document(*, kind, number, booking, lines, now, copy_from=None, **fie
 def issue_invoice(booking, *, now=None, actor=None):
     """Issue the VAT invoice for a booking's priced lines, numbered INV-<year>-<n>."""
     now = now or timezone.now()
+    # One invoice per booking: the booking's row lock makes a retry wait and then find it.
+    Booking.objects.select_for_update().filter(pk=booking.pk).first()
+    if booking.invoices.filter(kind=DocumentKind.INVOICE).exists():
+        raise InvoicingError("booking", f"Booking {booking.reference} is already invoiced.")
     settings = _seller()
     number = next_document_number(settings.invoice_prefix, timezone.localtime(now).year)
     issue_date = timezone.localtime(now).date()
@@ -100,6 +128,7 @@ def issue_invoice(booking, *, now=None, actor=None):
         booking=booking,
         lines=[line.as_line() for line in booking.lines.all()],
         now=now,
+        parties=_parties_for_invoice(booking),
         due_date=issue_date + datetime.timedelta(days=settings.payment_terms_days),
         payment_terms_days=settings.payment_terms_days,
         payment_instructions=payment_instructions(settings, number),
@@ -111,20 +140,18 @@ def issue_invoice(booking, *, now=None, actor=None):
 
 
 def creditable_lines(invoice):
-    """What is still left to credit on each line of an invoice, after earlier credit
-    notes: (invoice line, quantity left)."""
+    """What is still left to credit on each line of an invoice after earlier credit
+    notes, as (invoice line, quantity left). Credit-note lines name the invoice line
+    they credit, so two identical lines are never confused."""
     credited = {}
     for note in invoice.credit_notes.prefetch_related("lines"):
         for line in note.lines.all():
-            key = (line.description, line.unit_net, line.vat_rate)
-            credited[key] = credited.get(key, 0) + line.quantity
+            credited[line.credits_position] = credited.get(line.credits_position, 0) + line.quantity
     remaining = []
     for line in invoice.lines.all():
-        key = (line.description, line.unit_net, line.vat_rate)
-        used = min(credited.get(key, 0), line.quantity)
-        credited[key] = credited.get(key, 0) - used
-        if line.quantity - used > 0:
-            remaining.append((line, line.quantity - used))
+        left = line.quantity - credited.get(line.position, 0)
+        if left > 0:
+            remaining.append((line, left))
     return remaining
 
 
@@ -149,7 +176,7 @@ def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
     remaining = {line.position: (line, left) for line, left in creditable_lines(invoice)}
     if credits is None:
         credits = [CreditRequest(position, left) for position, (_, left) in remaining.items()]
-    lines = []
+    lines, positions = [], []
     for request in credits:
         if request.position not in remaining or request.quantity < 1:
             raise InvoicingError("credits", "There is nothing left to credit on that line.")
@@ -159,8 +186,12 @@ def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
                 "credits", f"Only {left} of '{line.description}' can still be credited."
             )
         lines.append(Line(line.description, request.quantity, line.unit_net, line.vat_rate))
+        positions.append(line.position)
     if not lines:
         raise InvoicingError("credits", f"{invoice.number} has already been credited in full.")
+    if sum(line.gross for line in lines) <= 0:
+        # Crediting only a discount would charge the school more: that is a new invoice.
+        raise InvoicingError("credits", "A credit note must give money back, not take it.")
     settings = _seller()
     number = next_document_number(settings.credit_note_prefix, timezone.localtime(now).year)
     note = _create_document(
@@ -168,8 +199,9 @@ def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
         number=number,
         booking=invoice.booking,
         lines=lines,
+        credits=positions,
         now=now,
-        copy_from=invoice,
+        parties={name: getattr(invoice, name) for name in PARTIES},
         credited_invoice=invoice,
         reason=reason,
         payment_terms_days=invoice.payment_terms_days,

@@ -13,6 +13,7 @@ from bookings.models import (
     BookingStatus,
     CohortStatus,
     Delegate,
+    DocumentCounter,
     Hold,
     Invoice,
 )
@@ -57,12 +58,14 @@ def request_for(cohort, user, places=2, delegates=None, **fields):
 def test_a_confirmed_booker_is_invoiced_at_once(django_capture_on_commit_callbacks):
     cohort = factories.cohort(capacity=10)
     user = factories.booker()
+    year = timezone.localdate().year
+    counter = DocumentCounter.objects.filter(prefix="INV", year=year).first()
+    expected = (counter.last_number if counter else 0) + 1
     with django_capture_on_commit_callbacks(execute=True):
         booking = place_booking(request_for(cohort, user), user)
     assert booking.status == BookingStatus.CONFIRMED
     invoice = booking.invoices.get()
-    year = timezone.localdate().year
-    assert invoice.number == f"INV-{year}-00001"
+    assert invoice.number == f"INV-{year}-{expected:05d}"
     assert invoice.po_number == "PO-4471"
     # £195 per delegate + 20% VAT, two places.
     assert invoice.net_total == Decimal("390.00")
@@ -331,3 +334,16 @@ def test_an_overdue_invoice_is_chased_once():
     assert reminders[0].to == [invoice.buyer_email]
     assert invoice.number in reminders[0].body
     assert reminders[0].attachments[0][0] == invoice.filename
+
+
+def test_free_partner_places_are_confirmed_without_an_invoice():
+    cohort = factories.cohort("partnership-coaching-course")
+    partner = factories.booker(factories.organisation(is_partner=True))
+    booking = place_booking(request_for(cohort, partner), partner)
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.gross_total == Decimal("0.00")
+    assert not booking.invoices.exists()
+    outsider = factories.booker()
+    with pytest.raises(BookingError) as error:
+        place_booking(request_for(cohort, outsider), outsider)
+    assert error.value.field == "organisation"

@@ -74,11 +74,11 @@ def test_a_new_booker_signs_up_books_and_confirms_their_email(
     html = review.content.decode()
     assert "Check your booking" in html
     assert "£468" in html  # 2 x £195 + VAT
-    assert not Booking.objects.exists()
+    assert not Booking.objects.filter(cohort=cohort).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(response.url)
-    booking = Booking.objects.get()
+    booking = Booking.objects.get(cohort=cohort)
     assert done.url == reverse("bookings:booking-detail", args=[booking.reference])
     assert booking.status == BookingStatus.PENDING
     assert booking.organisation.name == "Brookfield Primary School"
@@ -100,7 +100,7 @@ def test_a_new_booker_signs_up_books_and_confirms_their_email(
     # Reloading the review page or posting it again makes no second booking.
     again = client.post(response.url)
     assert again.status_code == 302
-    assert Booking.objects.count() == 1
+    assert Booking.objects.filter(cohort=cohort).count() == 1
 
 
 def test_a_signed_in_booker_gets_their_school_filled_in_and_is_invoiced_at_once(

@@ -19,7 +19,7 @@ def test_visitor_browses_filters_and_opens_a_course(site, page):
     assert 0 < filtered.count() < all_courses
     assert page.get_by_role("heading", name="2 matching courses").is_visible()
 
-    page.get_by_role("link", name="Certificate in Coaching Competence").click()
+    page.get_by_role("link", name="Certificate in Coaching Competence", exact=True).click()
     page.wait_for_url(f"{site.url}/courses/certificate-in-coaching-competence/")
     assert page.get_by_role("heading", level=1).inner_text() == "Certificate in Coaching Competence"
     assert "£5,000" in page.locator(".price").inner_text()

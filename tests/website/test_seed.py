@@ -7,6 +7,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from accounts import roles
+from bookings.models import Booking, Cohort, Delegate, Invoice, Organisation, Payment, Voucher
 from courses.models import CoursePage
 from website.demo.seed import seed_demo
 from website.models import FormField, JournalPage
@@ -34,6 +35,13 @@ def snapshot():
         "testimonials": SiteTestimonial.objects.count(),
         "form fields": FormField.objects.count(),
         "users": sorted(get_user_model().objects.values_list("email", "password")),
+        "organisations": Organisation.objects.count(),
+        "cohorts": Cohort.objects.count(),
+        "bookings": sorted(Booking.objects.values_list("reference", "status")),
+        "delegates": Delegate.objects.count(),
+        "invoices": Invoice.objects.count(),
+        "payments": Payment.objects.count(),
+        "vouchers": sorted(Voucher.objects.values_list("code", "times_used")),
     }
 
 

@@ -9,7 +9,7 @@ ORGANISATION = {
     "address": "Unit 4, Foundry Yard\nHalifax\nHX1 2AB",
     "email": "office@coaching.example",
     "phone": "01422 000 000",
-    "vat_number": "GB 000 0000 00",
+    "vat_number": "GB 274 1893 56",
     "company_number": "00000000",
 }
 

@@ -26,6 +26,7 @@ from website.models import (
 )
 
 from . import content
+from .bookings import seed_bookings
 from .images import get_or_create_image
 
 
@@ -89,6 +90,7 @@ def seed_demo(*, demo_users=True, today=None):
     _navigation(home, course_index, journal, enquiry, report)
     if demo_users:
         _users(report)
+    seed_bookings(report, today=today, demo_users=demo_users)
     return report
 
 
