@@ -298,3 +298,52 @@ def test_invoice_numbers_are_not_found_for_other_organisations(client):
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+
+
+def test_the_bookings_calendar_reads_back_in_an_independent_parser(client):
+    """vobject (not icalendar, which wrote it) reads every session at the right London
+    time on both sides of the October clock change, with a VTIMEZONE and stable UIDs."""
+    import datetime
+
+    import vobject
+
+    from bookings.models import Cohort, CohortSession
+    from bookings.services.booking import BookingRequest, place_booking
+
+    run = Cohort(course=factories.course(), capacity=10, status=CohortStatus.OPEN)
+    run.sessions.add(
+        CohortSession(
+            title="Day 1",
+            starts_at=factories.london(2030, 10, 22, 9, 30),  # BST
+            ends_at=factories.london(2030, 10, 22, 15, 30),
+            venue="Northlight Centre, Leeds",
+        )
+    )
+    run.sessions.add(
+        CohortSession(
+            title="Day 2",
+            starts_at=factories.london(2030, 11, 5, 9, 30),  # GMT
+            ends_at=factories.london(2030, 11, 5, 15, 30),
+            online_url="https://meet.example/room-7",
+        )
+    )
+    run.save()
+    user = factories.booker()
+    booking = place_booking(
+        BookingRequest(cohort_id=run.pk, organisation_id=user.booker.organisation_id, places=1),
+        user,
+    )
+    client.force_login(user)
+    url = reverse("bookings:booking-calendar", args=[booking.reference])
+    body = client.get(url).content.decode()
+    calendar = vobject.readOne(body)
+    assert calendar.vtimezone.tzid.value == "Europe/London"
+    events = sorted(calendar.vevent_list, key=lambda e: e.dtstart.value)
+    assert [e.summary.value.split(": ")[-1] for e in events] == ["Day 1", "Day 2"]
+    utc = datetime.UTC
+    assert events[0].dtstart.value.astimezone(utc).time() == datetime.time(8, 30)
+    assert events[1].dtstart.value.astimezone(utc).time() == datetime.time(9, 30)
+    assert [e.dtstart.value.strftime("%H:%M") for e in events] == ["09:30", "09:30"]
+    assert "room-7" in events[1].description.value  # delegates get the joining link
+    again = vobject.readOne(client.get(url).content.decode())
+    assert sorted(e.uid.value for e in again.vevent_list) == sorted(e.uid.value for e in events)

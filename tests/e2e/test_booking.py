@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from pypdf import PdfReader
 
-from bookings.models import Booking, Invoice
+from bookings.models import Booking, Invoice, Voucher
 
 from ..bookings import factories
 
@@ -98,27 +98,99 @@ def test_new_booker_signs_up_books_two_places_and_downloads_the_invoice(site, pa
     assert "£468.00" in text
 
 
+def _another_school_books(cohort, places=1, email="jo@brookfield.example"):
+    from bookings.services.booking import BookingRequest, DelegateDetails, place_booking
+
+    other = factories.booker()
+    place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk,
+            organisation_id=other.booker.organisation_id,
+            places=places,
+            delegates=[DelegateDetails("Jo Elsewhere", email)] if email else [],
+        ),
+        other,
+    )
+
+
+def _close(cohort):
+    cohort.status = "closed"
+    cohort.save()
+
+
+# (what goes wrong, course, fields to change, where the message shows, words in it,
+#  something that happens after the form was opened and before it is sent)
+BAD_INPUT = [
+    ("more delegates than places", None, {"#id_booking-places": "1"}, "delegates", "for 1", None),
+    (
+        "the same delegate twice",
+        None,
+        {"#id_delegates-1-email": "jo@brookfield.example"},
+        "delegates",
+        "named twice",
+        None,
+    ),
+    (
+        "a delegate already booked on this date",
+        None,
+        {},
+        "delegates",
+        "already has a place",
+        lambda cohort: _another_school_books(cohort),
+    ),
+    (
+        "the date filled up meanwhile",
+        None,
+        {},
+        "booking-places",
+        "full",
+        lambda cohort: _another_school_books(cohort, places=cohort.capacity, email=None),
+    ),
+    ("the date was closed meanwhile", None, {}, "cohort", "not open", _close),
+    ("a date reserved for another school", "reserved", {}, "cohort", "reserved", None),
+    (
+        "an expired voucher",
+        None,
+        {"#id_booking-voucher_code": "OLD"},
+        "booking-voucher_code",
+        "expired",
+        None,
+    ),
+    (
+        "a used-up voucher",
+        None,
+        {"#id_booking-voucher_code": "USEDUP"},
+        "booking-voucher_code",
+        "used",
+        None,
+    ),
+    (
+        "a package below its minimum",
+        "recognition-framework",
+        {"#id_booking-places": "2"},
+        "booking-places",
+        "at least 3",
+        None,
+    ),
+    (
+        "a package above its maximum",
+        "certificate-in-coaching-competence",
+        {"#id_booking-places": "7"},
+        "booking-places",
+        "at most 6",
+        None,
+    ),
+    ("a missing PO number", None, {"#id_booking-po_number": ""}, "booking-po_number", "PO", None),
+]
+
+
 @pytest.mark.parametrize(
-    ("kind", "fill", "field_id", "words"),
-    [
-        ("more delegates than places", {"#id_booking-places": "1"}, "delegates-error", "for 1"),
-        (
-            "the same delegate twice",
-            {"#id_delegates-1-email": "jo@brookfield.example"},
-            "delegates-error",
-            "named twice",
-        ),
-        (
-            "an expired voucher",
-            {"#id_booking-voucher_code": "OLD"},
-            "booking-voucher_code",
-            "expired",
-        ),
-        ("a missing PO number", {"#id_booking-po_number": ""}, "booking-po_number", "PO number"),
-    ],
+    ("kind", "course", "fill", "where", "words", "meanwhile"),
+    BAD_INPUT,
+    ids=[case[0] for case in BAD_INPUT],
 )
 def test_bad_input_is_shown_at_its_field_with_everything_kept(
-    site, page, axe_source, kind, fill, field_id, words
+    site, page, axe_source, kind, course, fill, where, words, meanwhile
 ):
     import datetime
 
@@ -126,7 +198,12 @@ def test_bad_input_is_shown_at_its_field_with_everything_kept(
 
     factories.invoicing_settings()
     factories.voucher("OLD", valid_until=datetime.date(2020, 1, 1))
-    cohort = factories.cohort()
+    used_up = factories.voucher("USEDUP", max_uses=2)
+    Voucher.objects.filter(pk=used_up.pk).update(times_used=2)
+    if course == "reserved":
+        cohort = factories.cohort(reserved_for=factories.organisation(kind="trust"))
+    else:
+        cohort = factories.cohort(course or "coaching-ambassador", capacity=10)
     org = factories.organisation("Brookfield Primary School", requires_po_number=True)
     factories.booker(org, email="priya@brookfield.example", password=PASSWORD)
 
@@ -139,20 +216,23 @@ def test_bad_input_is_shown_at_its_field_with_everything_kept(
     page.locator("#id_booking-po_number").fill("PO-1")
     for selector, value in fill.items():
         page.locator(selector).fill(value)
+    if meanwhile:
+        meanwhile(cohort)
     page.get_by_role("button", name="Check the price and details").click()
     page.wait_for_load_state()
 
-    if field_id == "delegates-error":
-        message = page.locator("#delegates-error")
+    if where in ("delegates", "cohort"):
+        message = page.locator(f"#{where}-error")
     else:
-        message = page.locator(f"[id^=error_][id$=_id_{field_id}]")
-        # The field itself says it is invalid, for screen readers.
-        assert page.locator(f"#id_{field_id}").get_attribute("aria-invalid") == "true" or (
-            "is-invalid" in (page.locator(f"#id_{field_id}").get_attribute("class") or "")
-        )
+        message = page.locator(f"[id^=error_][id$=_id_{where}]")
+        # The field itself is marked invalid, which screen readers announce.
+        assert "is-invalid" in page.locator(f"#id_{where}").get_attribute("class")
     assert words in message.inner_text(), kind
     assert page.locator("#id_delegates-1-name").input_value() == "Sam Lee"
-    assert page.locator("#id_booking-billing_address").input_value().startswith(org.address[:5])
+    assert page.locator("#id_booking-billing_address").input_value() == org.address
+    assert page.locator("#id_booking-po_number").input_value() == fill.get(
+        "#id_booking-po_number", "PO-1"
+    )
     assert not Booking.objects.filter(organisation=org).exists()
     assert_accessible(page, axe_source)
 

@@ -1,0 +1,150 @@
+"""Who may see what: every bookings view and download, for each role and a visitor who
+is not signed in. Another organisation's booking or invoice is 'not found' (404), the
+same answer as for one that does not exist, so ids and numbers cannot be probed."""
+
+import pytest
+from django.urls import reverse
+
+from accounts import roles
+from bookings.models import CohortStatus
+from bookings.services.booking import BookingRequest, DelegateDetails, place_booking
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+OTHER_ROLES = [roles.EDITORS, roles.MODERATORS, roles.ASSESSORS, roles.PARTICIPANTS]
+
+
+@pytest.fixture
+def booked():
+    factories.invoicing_settings()
+    cohort = factories.cohort()
+    owner = factories.booker()
+    booking = place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk,
+            organisation_id=owner.booker.organisation_id,
+            places=1,
+            delegates=[DelegateDetails("Jo", "jo@perm.example")],
+        ),
+        owner,
+    )
+    return owner, booking, booking.invoices.get()
+
+
+def private_urls(booking, invoice):
+    return {
+        "booking": reverse("bookings:booking-detail", args=[booking.reference]),
+        "calendar": reverse("bookings:booking-calendar", args=[booking.reference]),
+        "invoice": reverse("bookings:invoice-pdf", args=[invoice.number]),
+    }
+
+
+def test_signed_out_visitors_are_asked_to_sign_in(client, booked):
+    _, booking, invoice = booked
+    for name, url in private_urls(booking, invoice).items():
+        response = client.get(url)
+        assert response.status_code == 302, name
+        assert response.url.startswith(reverse("accounts:sign-in")), name
+
+
+def test_the_booker_of_the_organisation_sees_everything(client, booked):
+    owner, booking, invoice = booked
+    client.force_login(owner)
+    for name, url in private_urls(booking, invoice).items():
+        assert client.get(url).status_code == 200, name
+
+
+def test_a_colleague_at_the_same_school_sees_it_too(client, booked):
+    owner, booking, invoice = booked
+    colleague = factories.booker(owner.booker.organisation)
+    client.force_login(colleague)
+    for name, url in private_urls(booking, invoice).items():
+        assert client.get(url).status_code == 200, name
+
+
+def test_a_trust_booker_sees_member_schools_bookings_but_not_the_reverse(client):
+    factories.invoicing_settings()
+    trust = factories.organisation(kind="trust")
+    member = factories.organisation(trust=trust)
+    trust_booker = factories.booker(trust)
+    school_booker = factories.booker(member)
+    cohort = factories.cohort()
+    by_trust = place_booking(
+        BookingRequest(cohort_id=cohort.pk, organisation_id=member.pk, places=1), trust_booker
+    )
+    client.force_login(school_booker)
+    assert (
+        client.get(reverse("bookings:booking-detail", args=[by_trust.reference])).status_code == 200
+    )
+    other = factories.organisation(trust=trust)
+    other_booker = factories.booker(other)
+    own = place_booking(
+        BookingRequest(cohort_id=cohort.pk, organisation_id=other.pk, places=1), other_booker
+    )
+    client.force_login(trust_booker)
+    assert client.get(reverse("bookings:booking-detail", args=[own.reference])).status_code == 200
+    client.force_login(school_booker)
+    assert client.get(reverse("bookings:booking-detail", args=[own.reference])).status_code == 404
+
+
+def test_another_schools_booker_gets_not_found(client, booked):
+    _, booking, invoice = booked
+    client.force_login(factories.booker())
+    for name, url in private_urls(booking, invoice).items():
+        assert client.get(url).status_code == 404, name
+    # ...the same as for a booking or invoice that does not exist.
+    assert client.get(reverse("bookings:booking-detail", args=["B-NOSUCH1"])).status_code == 404
+    assert client.get(reverse("bookings:invoice-pdf", args=["INV-1999-00001"])).status_code == 404
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES)
+def test_other_roles_get_not_found(client, booked, make_user, role):
+    _, booking, invoice = booked
+    client.force_login(make_user(role))
+    for name, url in private_urls(booking, invoice).items():
+        assert client.get(url).status_code == 404, (role, name)
+
+
+def test_provider_admins_download_any_invoice_but_use_the_admin_for_bookings(
+    client, booked, make_user
+):
+    _, booking, invoice = booked
+    client.force_login(make_user(roles.PROVIDER_ADMINS))
+    urls = private_urls(booking, invoice)
+    assert client.get(urls["invoice"]).status_code == 200
+    assert client.get(urls["booking"]).status_code == 404  # their view is the admin's
+    admin_page = f"/admin/bookings/bookings/inspect/{booking.pk}/"
+    assert client.get(admin_page).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "role", [None, roles.EDITORS, roles.ASSESSORS, roles.PARTICIPANTS, roles.SCHOOL_BOOKERS]
+)
+def test_the_booking_form_and_public_calendar_are_open_but_drafts_and_reserved_runs_are_not(
+    client, make_user, role
+):
+    if role:
+        client.force_login(make_user(role))
+    listed = factories.cohort()
+    draft = factories.cohort(status=CohortStatus.DRAFT)
+    reserved = factories.cohort(reserved_for=factories.organisation(kind="trust"))
+    assert client.get(reverse("bookings:book", args=[listed.pk])).status_code == 200
+    assert client.get(reverse("bookings:cohort-calendar", args=[listed.pk])).status_code == 200
+    assert client.get(reverse("bookings:book", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("bookings:cohort-calendar", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("bookings:cohort-calendar", args=[reserved.pk])).status_code == 404
+
+
+def test_someone_elses_review_page_shows_nothing_of_theirs(client, booked):
+    _, booking, _ = booked
+    client.force_login(factories.booker())
+    url = reverse("bookings:review", args=[booking.cohort_id, booking.idempotency_key])
+    assert client.get(url).status_code == 404
+
+
+def test_a_forged_email_confirmation_link_is_refused(client):
+    response = client.get(reverse("bookings:confirm-email", args=["not-a-real-token"]))
+    assert response.status_code == 400
+    assert "does not work" in response.content.decode()
