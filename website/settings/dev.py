@@ -11,3 +11,13 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-not-for-prod
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 CACHES["pages"]["LOCATION"] = str(VAR_DIR / "cache" / "pages-dev")
+
+# The task worker logs every task's start and end; in development only failures matter.
+LOGGING = {  # noqa: F405
+    **LOGGING,  # noqa: F405
+    "loggers": {
+        **LOGGING["loggers"],  # noqa: F405
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+    },
+}
