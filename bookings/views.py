@@ -115,7 +115,21 @@ class BookingFlow:
 
     @property
     def key(self):
-        return self.draft.get("key") or str(uuid.uuid4())
+        if "key" not in self.draft:
+            self.draft["key"] = str(uuid.uuid4())
+        return self.draft["key"]
+
+    def keep_password(self):
+        """After a mistake elsewhere on the form, keep the new booker's password (hashed,
+        in the session) so that they need not type it again."""
+        if self.account is None or not self.account.cleaned_data.get("password"):
+            return
+        self.save_draft()
+        field = self.account.fields["password"]
+        field.required = False
+        field.help_text = "Leave blank to keep the password you chose."
+        # The form has been validated, so its bound field already holds the old text.
+        self.account["password"].help_text = field.help_text
 
     def chosen_organisation(self):
         if self.new_organisation:
@@ -189,6 +203,7 @@ class BookingFlow:
             draft["password_hash"] = (
                 make_password(password) if password else self.draft.get("password_hash")
             )
+        self.draft.update(draft)
         drafts = self.request.session.get(DRAFTS_SESSION_KEY, {})
         drafts[draft["key"]] = draft
         # Keep the newest few only; a session is not a filing cabinet.
@@ -242,6 +257,7 @@ def book(request, cohort_id):
             else:
                 key = flow.save_draft()
                 return redirect("bookings:review", cohort_id=cohort.pk, key=key)
+        flow.keep_password()
     elif draft:
         flow = BookingFlow(request, cohort, _draft_data(draft), draft=draft)
         flow.is_valid()  # shows the draft's values, and anything that no longer holds

@@ -347,3 +347,24 @@ def test_the_bookings_calendar_reads_back_in_an_independent_parser(client):
     assert "room-7" in events[1].description.value  # delegates get the joining link
     again = vobject.readOne(client.get(url).content.decode())
     assert sorted(e.uid.value for e in again.vevent_list) == sorted(e.uid.value for e in events)
+
+
+def test_a_new_bookers_password_survives_a_mistake_elsewhere(
+    client, django_capture_on_commit_callbacks
+):
+    cohort = factories.cohort()
+    url = reverse("bookings:book", args=[cohort.pk])
+    wrong = client.post(url, {**form_data(places=1, delegates=TWO), **NEW_BOOKER})
+    html = wrong.content.decode()
+    assert "Leave blank to keep the password you chose" in html
+    key = re.search(r'name="draft" value="([0-9a-f-]+)"', html).group(1)
+    assert "a-long-and-unusual-passphrase" not in html
+    fixed = {**form_data(delegates=TWO), **NEW_BOOKER, "account-password": "", "draft": key}
+    response = client.post(url, fixed)
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response.url)
+    client.logout()
+    assert client.login(
+        username=NEW_BOOKER["account-email"], password=NEW_BOOKER["account-password"]
+    )
