@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CSS := static/dist/site.css
 
-.PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-pdf lock clean
+.PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-booking bench-pdf lock clean
 
 run: seed ## set everything up, load the demo content and serve on http://127.0.0.1:8000
 	@# A task worker (emails, PDFs, reminders) runs beside the web server and stops with it.
@@ -53,6 +53,9 @@ test-suite: install
 
 bench-pages: install ## requests per second of the main pages against a minimal view
 	$(BIN)/python bench/pages.py
+
+bench-booking: install ## 200 bookers at once for 20 places: correctness, and p95 against a page GET
+	$(BIN)/python bench/booking_rush.py
 
 bench-pdf: install ## time to draw an invoice PDF against a one-line WeasyPrint document
 	$(BIN)/python bench/pdf.py

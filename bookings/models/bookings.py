@@ -8,7 +8,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
-from wagtail.search import index
 
 from courses.pricing import money
 
@@ -103,7 +102,7 @@ class BookingQuerySet(models.QuerySet):
         )
 
 
-class Booking(index.Indexed, models.Model):
+class Booking(models.Model):
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
     cohort = models.ForeignKey("bookings.Cohort", on_delete=models.PROTECT, related_name="bookings")
     organisation = models.ForeignKey(
@@ -139,13 +138,6 @@ class Booking(index.Indexed, models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
-
-    search_fields = [
-        index.SearchField("reference"),
-        index.SearchField("po_number"),
-        index.SearchField("billing_name"),
-        index.FilterField("status"),
-    ]
 
     class Meta:
         ordering = ["-created_at", "-pk"]

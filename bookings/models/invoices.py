@@ -10,7 +10,6 @@ from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
-from wagtail.search import index
 
 from courses.pricing import money
 
@@ -124,7 +123,7 @@ class InvoiceStatus(models.TextChoices):
     CREDIT_NOTE = "credit_note", "Credit note"
 
 
-class Invoice(index.Indexed, ImmutableModel):
+class Invoice(ImmutableModel):
     """A VAT invoice or a credit note, with the seller's and buyer's details copied on
     at issue so that later edits to either never change a document already sent."""
 
@@ -167,13 +166,6 @@ class Invoice(index.Indexed, ImmutableModel):
     gross_total = models.DecimalField(max_digits=10, decimal_places=2)
 
     objects = ImmutableQuerySet.as_manager()
-
-    search_fields = [
-        index.SearchField("number"),
-        index.SearchField("buyer_name"),
-        index.SearchField("po_number"),
-        index.FilterField("kind"),
-    ]
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.search import index
 
 
 class OrganisationKind(models.TextChoices):
@@ -15,7 +14,7 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", "Other organisation"
 
 
-class Organisation(index.Indexed, models.Model):
+class Organisation(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
     trust = models.ForeignKey(
@@ -70,13 +69,6 @@ class Organisation(index.Indexed, models.Model):
             heading="Finance",
         ),
         FieldPanel("is_partner"),
-    ]
-    search_fields = [
-        index.SearchField("name"),
-        index.AutocompleteField("name"),
-        index.SearchField("postcode"),
-        index.SearchField("identifier"),
-        index.FilterField("kind"),
     ]
 
     class Meta:
