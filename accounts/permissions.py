@@ -29,6 +29,7 @@ MODEL_PERMISSIONS = {
         # Bookings admin (bookings/wagtail_hooks.py). No delete anywhere: bookings and
         # invoices refer to all of these. Changing a booking means cancelling it; issued
         # invoices are only ever viewed; payments are only ever recorded.
+        ("bookings", "change_invoicingsettings"),
         ("bookings", "add_organisation"),
         ("bookings", "change_organisation"),
         ("bookings", "view_organisation"),

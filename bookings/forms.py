@@ -43,7 +43,7 @@ class BookingDetailsForm(forms.Form):
     payment_method = forms.ChoiceField(
         label="How you will pay",
         widget=forms.RadioSelect,
-        choices=[(PaymentMethod.INVOICE, "By invoice: we send a VAT invoice, payable in 30 days")],
+        choices=[(PaymentMethod.INVOICE, "By invoice")],  # set per request: payments.py
         initial=PaymentMethod.INVOICE,
     )
 

@@ -22,11 +22,24 @@ def booking_cancelled(booking_id, credit_note_ids):
 
 @task()
 def send_overdue_reminders():
-    """Email each overdue invoice's finance contact once (enqueued by the housekeeping
-    command that cron runs)."""
-    sent = 0
-    for invoice in overdue_invoices():
-        if claim_overdue_reminder(invoice):
-            emails.send_overdue_reminder(invoice.pk)
-            sent += 1
-    return sent
+    """Queue one reminder per overdue invoice (the housekeeping command, run by cron,
+    enqueues this)."""
+    invoices = overdue_invoices()
+    for invoice in invoices:
+        send_overdue_reminder.enqueue(invoice.pk)
+    return len(invoices)
+
+
+@task()
+def send_overdue_reminder(invoice_id):
+    """Claim and send one reminder; if sending fails the claim is undone, so that the
+    next run tries again instead of never chasing that invoice."""
+    reminder = claim_overdue_reminder(invoice_id)
+    if reminder is None:
+        return False  # another worker has it, or it was sent already
+    try:
+        emails.send_overdue_reminder(invoice_id)
+    except Exception:
+        reminder.delete()
+        raise
+    return True

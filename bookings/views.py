@@ -45,9 +45,25 @@ DRAFTS_SESSION_KEY = "booking-drafts"
 DRAFTS_KEPT = 5
 
 
-def _cohort_or_404(cohort_id):
-    cohorts = Cohort.objects.select_related("course", "reserved_for").prefetch_related("sessions")
-    return get_object_or_404(cohorts.exclude(status=CohortStatus.DRAFT), pk=cohort_id)
+def _cohort_or_404(request, cohort_id):
+    """A cohort this visitor may see: of a published course, not a draft, and, if it is
+    reserved for one school or trust, only to that organisation's bookers."""
+    cohorts = (
+        Cohort.objects.published()
+        .exclude(status=CohortStatus.DRAFT)
+        .select_related("course", "reserved_for")
+        .prefetch_related("sessions")
+    )
+    cohort = get_object_or_404(cohorts, pk=cohort_id)
+    # A reserved run is not shown to others; but someone whose form was open when the
+    # run became reserved gets their details back with the reason (the services refuse
+    # the booking at the organisation), not a bare 404.
+    if cohort.reserved_for_id is not None and request.method != "POST":
+        booker = getattr(request.user, "booker", None) if request.user.is_authenticated else None
+        organisations = booker.organisation.bookable_for() if booker else []
+        if not any(cohort.may_be_booked_by(org) for org in organisations):
+            raise Http404("No such date.")
+    return cohort
 
 
 class BookingFlow:
@@ -244,7 +260,7 @@ def _draft_data(draft):
 @never_cache
 def book(request, cohort_id):
     """Step 1: places, delegates, school and billing (and the booker's account, if new)."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = _cohort_or_404(request, cohort_id)
     draft = _load_draft(request, cohort, request.GET.get("draft", ""))
     if request.method == "POST":
         draft = _load_draft(request, cohort, request.POST.get("draft", "")) or draft
@@ -269,7 +285,7 @@ def book(request, cohort_id):
 @never_cache
 def review(request, cohort_id, key):
     """Step 2: the full price and everything entered; confirming makes the booking."""
-    cohort = _cohort_or_404(cohort_id)
+    cohort = _cohort_or_404(request, cohort_id)
     done = Booking.objects.filter(idempotency_key=key).first()
     if done is not None:
         # A reload or a second click after the booking was made: show the booking.
@@ -350,7 +366,10 @@ def booking_calendar(request, reference):
     booking = get_object_or_404(
         _bookings_for(request.user).prefetch_related("cohort__sessions"), reference=reference
     )
-    ics = cohort_calendar(booking.cohort, for_delegates=True)
+    # Joining links only once the booking is confirmed (not while an unverified sign-up
+    # waits, nor after a cancellation); until then, the public copy.
+    confirmed = booking.status == BookingStatus.CONFIRMED
+    ics = cohort_calendar(booking.cohort, for_delegates=confirmed)
     return calendar_response(ics, calendar_filename(booking.cohort))
 
 
@@ -358,7 +377,8 @@ def booking_calendar(request, reference):
 def cohort_calendar_view(request, cohort_id):
     """The public "add to calendar" file of a listed cohort (no joining links)."""
     cohort = get_object_or_404(
-        Cohort.objects.select_related("course")
+        Cohort.objects.published()
+        .select_related("course")
         .prefetch_related("sessions")
         .filter(status__in=[CohortStatus.OPEN, CohortStatus.FULL], reserved_for__isnull=True),
         pk=cohort_id,
@@ -387,6 +407,9 @@ def invoice_pdf(request, number):
 
 @never_cache
 def confirm_email_view(request, token):
+    """The link in a new booker's email. Opening it only shows a button: mail scanners
+    open links by themselves, and a booking must not be confirmed and invoiced in
+    someone's name by a scanner. Pressing the button (a POST) confirms."""
     found = read_email_confirmation_token(token)
     booker = None
     if found:
@@ -396,10 +419,20 @@ def confirm_email_view(request, token):
         )
     if booker is None:
         return render(request, "bookings/confirm_email.html", {"invalid": True}, status=400)
+    bookings = Booking.objects.filter(booker=booker.user).select_related("cohort__course")
+    if request.method != "POST":
+        waiting = [b for b in bookings if b.status == BookingStatus.PENDING]
+        return render(
+            request, "bookings/confirm_email.html", {"booker": booker, "waiting": waiting}
+        )
     confirm_email(booker)
     confirmed, problems = [], []
-    pending = Booking.objects.filter(booker=booker.user, status=BookingStatus.PENDING)
-    for booking in pending:
+    for booking in bookings:
+        if booking.status == BookingStatus.EXPIRED:
+            problems.append((booking, "It expired before the email was confirmed."))
+            continue
+        if booking.status != BookingStatus.PENDING:
+            continue
         try:
             confirm_pending_booking(booking, actor=booker.user)
             confirmed.append(booking)
@@ -408,5 +441,5 @@ def confirm_email_view(request, token):
     return render(
         request,
         "bookings/confirm_email.html",
-        {"booker": booker, "confirmed": confirmed, "problems": problems},
+        {"booker": booker, "confirmed": confirmed, "problems": problems, "done": True},
     )

@@ -64,13 +64,20 @@ class CohortQuerySet(models.QuerySet):
             places_booked=_sum_places(booked), places_held=_sum_places(held)
         ).annotate(places_left=F("capacity") - F("places_booked") - F("places_held"))
 
+    def published(self):
+        """Cohorts of courses whose pages are live: a run of an unpublished course is
+        nobody's business yet."""
+        return self.filter(course__live=True)
+
     def listed(self, now=None):
-        """Cohorts schools can see: open or full, first session still to come, and not
-        reserved for one organisation."""
+        """Cohorts schools can see: open or full, first session still to come, not
+        reserved for one organisation, of a published course."""
         now = now or timezone.now()
-        return self.filter(
-            status__in=LISTED_STATUSES, starts_at__gt=now, reserved_for__isnull=True
-        ).order_by("starts_at", "pk")
+        return (
+            self.published()
+            .filter(status__in=LISTED_STATUSES, starts_at__gt=now, reserved_for__isnull=True)
+            .order_by("starts_at", "pk")
+        )
 
 
 class Cohort(ClusterableModel):

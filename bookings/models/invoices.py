@@ -120,6 +120,7 @@ class InvoiceStatus(models.TextChoices):
     PAID = "paid", "Paid"
     OVERDUE = "overdue", "Overdue"
     CREDITED = "credited", "Credited in full"
+    REFUND_DUE = "refund_due", "Refund due"
     CREDIT_NOTE = "credit_note", "Credit note"
 
 
@@ -158,6 +159,9 @@ class Invoice(ImmutableModel):
     buyer_email = models.EmailField()
     buyer_vat_number = models.CharField(max_length=20, blank=True)
     po_number = models.CharField("purchase-order number", max_length=40, blank=True)
+    supply_description = models.CharField(
+        max_length=300, blank=True, help_text="The course and dates supplied, as at issue."
+    )
     payment_terms_days = models.PositiveSmallIntegerField(default=30)
     payment_instructions = models.TextField(blank=True)
     reason = models.CharField(max_length=300, blank=True, help_text="Why a credit note was issued.")
@@ -195,6 +199,13 @@ class Invoice(ImmutableModel):
         return self._prefetched_sum("credit_notes", "gross_total")
 
     @property
+    def refund_due(self):
+        """Money to give back: paid, then credited (a paid booking that was cancelled)."""
+        if self.is_credit_note:
+            return money(0)
+        return max(self.amount_paid + self.amount_credited - self.gross_total, money(0))
+
+    @property
     def balance_due(self):
         if self.is_credit_note:
             return money(0)
@@ -204,6 +215,8 @@ class Invoice(ImmutableModel):
         if self.is_credit_note:
             return InvoiceStatus.CREDIT_NOTE
         today = today or timezone.localdate()
+        if self.refund_due > 0:
+            return InvoiceStatus.REFUND_DUE
         if self.gross_total > 0 and self.amount_credited >= self.gross_total:
             return InvoiceStatus.CREDITED
         if self.balance_due == 0:

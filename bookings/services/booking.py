@@ -5,10 +5,12 @@ checks capacity last, inside one transaction (see capacity.py).
 """
 
 import datetime
+import logging
 import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import (
@@ -27,10 +29,13 @@ from ..models import (
 from ..pricing import Buyer, PricingError, quote
 from ..tasks import booking_cancelled, booking_placed
 from . import capacity
-from .invoicing import issue_credit_note, issue_invoice
+from .invoicing import issue_credit_note, issue_invoice, seller_details_missing
+
+logger = logging.getLogger(__name__)
 
 # How long places are kept for a new booker to confirm their email address.
-EMAIL_CONFIRMATION_HOLD = datetime.timedelta(hours=48)
+# Short, so that a sign-up that is never confirmed cannot keep a date full for long.
+EMAIL_CONFIRMATION_HOLD = datetime.timedelta(hours=2)
 
 
 class BookingError(Exception):
@@ -118,6 +123,16 @@ def check_delegates(cohort, places, delegates, today, exclude_booking=None):
         )
 
 
+def check_invoicing_ready(request):
+    if request.payment_method == PaymentMethod.INVOICE and seller_details_missing():
+        logger.error("Booking refused: the invoicing settings are incomplete.")
+        raise BookingError(
+            "cohort",
+            "We cannot take bookings by invoice at the moment. Please call or email the "
+            "office and we will book your places.",
+        )
+
+
 def check_billing(request, organisation):
     if organisation.requires_po_number and not request.po_number.strip():
         raise BookingError(
@@ -167,6 +182,7 @@ def preview(request, organisation, now=None):
     today = timezone.localdate(now)
     cohort = Cohort.objects.select_related("course").get(pk=request.cohort_id)
     check_cohort(cohort, organisation, now)
+    check_invoicing_ready(request)
     check_billing(request, organisation)
     check_delegates(cohort, request.places, request.delegates, today)
     voucher = find_voucher(request.voucher_code)
@@ -232,6 +248,7 @@ def _place(request, user, now):
     today = timezone.localdate(now)
     organisation = _organisation_for(request, booker.organisation)
     check_cohort(cohort, organisation, now)
+    check_invoicing_ready(request)
     check_billing(request, organisation)
     check_delegates(cohort, request.places, request.delegates, today)
     voucher = find_voucher(request.voucher_code, lock=True)
@@ -252,7 +269,8 @@ def _place(request, user, now):
         billing_address=request.billing_address.strip() or organisation.address,
         billing_postcode=request.billing_postcode.strip().upper() or organisation.postcode,
         finance_email=request.finance_email.strip() or organisation.finance_email or user.email,
-        voucher=voucher,
+        # A voucher counts as used only where it took something off (not on free places).
+        voucher=voucher if result.voucher_code else None,
         early_bird=result.early_bird,
         idempotency_key=request.idempotency_key,
     )
@@ -268,7 +286,7 @@ def _place(request, user, now):
         for position, line in enumerate(result.lines, start=1)
     )
     _add_delegates(booking, request.delegates)
-    if voucher is not None:
+    if booking.voucher_id is not None:
         voucher.times_used += 1
         voucher.save(update_fields=["times_used"])
     BookingEvent.objects.create(
@@ -338,19 +356,25 @@ def confirm_pending_booking(booking, *, actor=None, now=None):
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status == BookingStatus.CONFIRMED:
             return booking, False
-        if booking.status not in (BookingStatus.PENDING, BookingStatus.EXPIRED):
-            raise BookingError("booking", "This booking has been cancelled.")
+        if booking.status != BookingStatus.PENDING:
+            raise BookingError(
+                "booking", f"This booking is {booking.get_status_display().lower()}."
+            )
         own_holds = list(booking.holds.active(now).values_list("pk", flat=True))
+        problem = cohort.booking_window_problem(now)
         try:
+            if problem:
+                raise BookingError("cohort", problem)
             capacity.take_places(cohort, booking.places, now, exclude_hold_ids=own_holds)
-        except capacity.CohortFull as full:
-            # The hold lapsed and the places went to someone else: the booking expires
-            # (kept, not rolled back) and the booker is told why.
-            booking.status = BookingStatus.EXPIRED
-            booking.save(update_fields=["status"])
-            booking.delegates.filter(cancelled_at__isnull=True).update(cancelled_at=now)
-            booking.holds.filter(released_at__isnull=True).update(released_at=now)
-            too_late = BookingError("places", full_message(full.places_left))
+        except (capacity.CohortFull, BookingError) as error:
+            # The date closed, or the hold lapsed and the places went to someone else:
+            # the booking expires (kept, not rolled back) and the booker is told why.
+            _expire(booking, now)
+            too_late = (
+                error
+                if isinstance(error, BookingError)
+                else BookingError("places", full_message(error.places_left))
+            )
         else:
             too_late = None
             _confirm(booking, cohort, actor=actor, now=now)
@@ -394,6 +418,20 @@ def _after_cancelling(booking_id, note_ids):
     booking_cancelled.enqueue(booking_id, note_ids)
 
 
+def _expire(booking, now, detail=""):
+    """A booking that was never confirmed: its places, delegates and voucher use go back."""
+    booking.status = BookingStatus.EXPIRED
+    booking.save(update_fields=["status"])
+    booking.holds.filter(released_at__isnull=True).update(released_at=now)
+    # Their delegates may be booked again, by this school or another.
+    booking.delegates.filter(cancelled_at__isnull=True).update(cancelled_at=now)
+    if booking.voucher_id:
+        Voucher.objects.select_for_update().filter(pk=booking.voucher_id, times_used__gt=0).update(
+            times_used=F("times_used") - 1
+        )
+    BookingEvent.objects.create(booking=booking, action="expired", detail=detail, at=now)
+
+
 def expire_lapsed_holds(now=None):
     """Bookings still waiting on an email confirmation when their hold lapses expire,
     which frees nothing (lapsed holds already count for nothing) but tidies the list."""
@@ -404,17 +442,11 @@ def expire_lapsed_holds(now=None):
     expired = 0
     for booking in lapsed:
         with transaction.atomic():
-            capacity.lock_cohort(booking.cohort_id)
+            cohort = capacity.lock_cohort(booking.cohort_id)
             locked = Booking.objects.select_for_update().get(pk=booking.pk)
             if locked.status != BookingStatus.PENDING or locked.holds.active(now).exists():
                 continue
-            locked.status = BookingStatus.EXPIRED
-            locked.save(update_fields=["status"])
-            locked.holds.filter(released_at__isnull=True).update(released_at=now)
-            # Their delegates may be booked again, by this school or another.
-            locked.delegates.filter(cancelled_at__isnull=True).update(cancelled_at=now)
-            BookingEvent.objects.create(
-                booking=locked, action="expired", detail="The email was not confirmed in time."
-            )
+            _expire(locked, now, detail="The email was not confirmed in time.")
+            capacity.refresh_full_status(cohort, now)
             expired += 1
     return expired

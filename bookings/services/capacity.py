@@ -2,8 +2,9 @@
 
 Callers take the cohort's row lock first (`lock_cohort`), then count, then write, all in
 one transaction: a second booking for the same cohort waits at the lock until the first
-has committed, so it counts the first one's places. On SQLite, which has no row locks,
-the write transaction serialises the same way within one process.
+has committed, so it counts the first one's places. SQLite has no row locks; there the
+settings start every transaction IMMEDIATE, taking the database's write lock at once,
+which serialises bookings the same way (more coarsely).
 """
 
 from django.db.models import Sum

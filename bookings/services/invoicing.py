@@ -33,6 +33,17 @@ def _seller():
     return InvoicingSettings.load()
 
 
+def seller_details_missing(settings=None):
+    """What a VAT invoice cannot go out without, in the settings' words; empty if ready."""
+    settings = settings or _seller()
+    required = {
+        "seller name": settings.seller_name,
+        "seller address": settings.seller_address,
+        "VAT number": settings.vat_number,
+    }
+    return [name for name, value in required.items() if not value.strip()]
+
+
 def payment_instructions(settings, number):
     parts = ["Please pay by bank transfer"]
     if settings.bank_account_name:
@@ -56,6 +67,7 @@ PARTIES = (
     "buyer_email",
     "buyer_vat_number",
     "po_number",
+    "supply_description",
 )
 
 
@@ -73,6 +85,7 @@ def _parties_for_invoice(booking):
         "buyer_email": booking.finance_email,
         "buyer_vat_number": booking.organisation.vat_number,
         "po_number": booking.po_number,
+        "supply_description": str(booking.cohort),
     }
 
 
@@ -120,6 +133,12 @@ def issue_invoice(booking, *, now=None, actor=None):
     if booking.invoices.filter(kind=DocumentKind.INVOICE).exists():
         raise InvoicingError("booking", f"Booking {booking.reference} is already invoiced.")
     settings = _seller()
+    missing = seller_details_missing(settings)
+    if missing:
+        # An issued invoice can never be corrected, so it must not go out incomplete.
+        raise InvoicingError(
+            "settings", f"Fill in the {', '.join(missing)} under Settings → Invoicing first."
+        )
     number = next_document_number(settings.invoice_prefix, timezone.localtime(now).year)
     issue_date = timezone.localtime(now).date()
     invoice = _create_document(

@@ -17,11 +17,13 @@ def overdue_invoices(today=None):
     return [invoice for invoice in candidates if invoice.status(today) == InvoiceStatus.OVERDUE]
 
 
-def claim_overdue_reminder(invoice):
-    """Record that the reminder is being sent; False if another worker got there first."""
+def claim_overdue_reminder(invoice_id):
+    """Record that the reminder is being sent, or None if it was already (the unique
+    constraint decides between two workers)."""
     try:
         with transaction.atomic():
-            InvoiceReminder.objects.create(invoice=invoice, kind=InvoiceReminder.OVERDUE)
+            return InvoiceReminder.objects.create(
+                invoice_id=invoice_id, kind=InvoiceReminder.OVERDUE
+            )
     except IntegrityError:
-        return False
-    return True
+        return None

@@ -19,6 +19,7 @@ from bookings.models import (
 )
 from bookings.services import capacity
 from bookings.services.booking import (
+    EMAIL_CONFIRMATION_HOLD,
     BookingError,
     BookingRequest,
     DelegateDetails,
@@ -119,7 +120,7 @@ def test_a_lapsed_hold_frees_its_places_and_the_booking_expires():
     cohort = factories.cohort(capacity=2)
     user = factories.booker(confirmed=False)
     booking = place_booking(request_for(cohort, user, places=2), user)
-    later = timezone.now() + datetime.timedelta(hours=49)
+    later = timezone.now() + EMAIL_CONFIRMATION_HOLD + datetime.timedelta(minutes=1)
     assert capacity.places_left(cohort, later) == 2
     assert expire_lapsed_holds(later) == 1
     booking.refresh_from_db()
@@ -134,7 +135,7 @@ def test_confirming_after_the_hold_lapsed_and_the_places_went_says_so():
     cohort = factories.cohort(capacity=2)
     slow = factories.booker(confirmed=False)
     booking = place_booking(request_for(cohort, slow, places=2), slow)
-    later = timezone.now() + datetime.timedelta(hours=49)
+    later = timezone.now() + EMAIL_CONFIRMATION_HOLD + datetime.timedelta(minutes=1)
     fast = factories.booker()
     place_booking(request_for(cohort, fast, places=2), fast, now=later)
     with pytest.raises(BookingError) as error:
@@ -347,3 +348,53 @@ def test_free_partner_places_are_confirmed_without_an_invoice():
     with pytest.raises(BookingError) as error:
         place_booking(request_for(cohort, outsider), outsider)
     assert error.value.field == "organisation"
+
+
+def test_confirming_after_the_date_was_cancelled_expires_the_booking_and_returns_the_voucher():
+    cohort = factories.cohort()
+    voucher = factories.voucher(max_uses=1)
+    user = factories.booker(confirmed=False)
+    booking = place_booking(request_for(cohort, user, voucher_code="SPRING10"), user)
+    voucher.refresh_from_db()
+    assert voucher.times_used == 1
+    cohort.status = CohortStatus.CANCELLED
+    cohort.save()
+    with pytest.raises(BookingError, match="cancelled"):
+        confirm_pending_booking(booking)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.EXPIRED
+    assert not booking.invoices.exists()
+    voucher.refresh_from_db()
+    assert voucher.times_used == 0
+
+
+def test_a_voucher_that_takes_nothing_off_is_not_used_up():
+    cohort = factories.cohort("partnership-coaching-course")
+    voucher = factories.voucher(max_uses=1)
+    partner = factories.booker(factories.organisation(is_partner=True))
+    booking = place_booking(request_for(cohort, partner, voucher_code="SPRING10"), partner)
+    assert booking.voucher is None
+    voucher.refresh_from_db()
+    assert voucher.times_used == 0
+
+
+def test_a_reminder_that_fails_to_send_is_tried_again_next_time(monkeypatch):
+    from bookings import emails
+    from bookings.tasks import send_overdue_reminders
+
+    cohort = factories.cohort()
+    user = factories.booker()
+    long_ago = timezone.now() - datetime.timedelta(days=45)
+    invoice = place_booking(request_for(cohort, user), user, now=long_ago).invoices.get()
+
+    def broken(invoice_id):
+        raise ConnectionRefusedError("the mail server is down")
+
+    monkeypatch.setattr(emails, "send_overdue_reminder", broken)
+    send_overdue_reminders.enqueue()  # the failure is recorded by the task backend
+    assert not invoice.reminders.exists()
+    monkeypatch.undo()
+    mail.outbox.clear()
+    send_overdue_reminders.enqueue()
+    assert invoice.reminders.count() == 1
+    assert len([m for m in mail.outbox if invoice.number in m.subject]) == 1

@@ -88,8 +88,12 @@ def test_a_new_booker_signs_up_books_and_confirms_their_email(
     assert client.get(done.url).status_code == 200  # signed in as the new booker
 
     link = re.search(r"http://testserver(/bookings/confirm-email/\S+/)", mail.outbox[-1].body)
+    # Opening the link (as a mail scanner would) confirms nothing; the button does.
+    assert "Confirm my email" in client.get(link.group(1)).content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.PENDING
     with django_capture_on_commit_callbacks(execute=True):
-        confirmed = client.get(link.group(1))
+        confirmed = client.post(link.group(1))
     assert confirmed.status_code == 200
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
@@ -224,14 +228,22 @@ def test_a_cohort_that_cannot_be_booked_says_why(client, status):
     assert "booking-places" not in html
 
 
-def test_a_cohort_reserved_for_another_school_is_refused_at_the_organisation(client):
+def test_a_cohort_reserved_for_another_school_is_hidden_and_refused(client):
     trust = factories.organisation("Riverside Trust", kind="trust")
+    member = factories.organisation("Riverside Primary", trust=trust)
     cohort = factories.cohort(reserved_for=trust)
+    url = reverse("bookings:book", args=[cohort.pk])
+    assert client.get(url).status_code == 404  # not even shown to visitors
     user = factories.booker()
     client.force_login(user)
+    assert client.get(url).status_code == 404
+    # A form sent after the date became reserved comes back with the reason.
     data = form_data(delegates=TWO, **{"booking-organisation": str(user.booker.organisation_id)})
-    html = client.post(reverse("bookings:book", args=[cohort.pk]), data).content.decode()
+    html = client.post(url, data).content.decode()
     assert "reserved for another school" in html
+    assert 'value="Sam Lee"' in html
+    client.force_login(factories.booker(member))
+    assert client.get(url).status_code == 200
 
 
 def test_a_draft_cohort_is_not_found(client):

@@ -144,3 +144,44 @@ def test_an_unpaid_invoice_past_its_due_date_is_overdue(invoice):
     later = invoice.due_date + datetime.timedelta(days=1)
     assert invoice.status(today=invoice.due_date) == "unpaid"
     assert invoice.status(today=later) == "overdue"
+
+
+def test_no_invoice_goes_out_without_the_sellers_details():
+    from bookings.models import InvoicingSettings
+    from bookings.services.booking import BookingError
+
+    settings = factories.invoicing_settings()
+    settings.vat_number = ""
+    settings.save()
+    cohort = factories.cohort()
+    user = factories.booker()
+    request = BookingRequest(
+        cohort_id=cohort.pk, organisation_id=user.booker.organisation_id, places=1
+    )
+    with pytest.raises(BookingError) as error:
+        place_booking(request, user)
+    assert error.value.field == "cohort"
+    assert "office" in error.value.message
+    assert InvoicingSettings.load().vat_number == ""
+
+
+def test_a_paid_then_cancelled_booking_shows_a_refund_due(invoice):
+    record_payment(
+        invoice,
+        amount=invoice.gross_total,
+        received_on=timezone.localdate(),
+        method="bank_transfer",
+    )
+    issue_credit_note(invoice, reason="Cancelled after paying")
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.refund_due == invoice.gross_total
+    assert invoice.status() == "refund_due"
+
+
+def test_the_invoice_keeps_the_course_and_dates_it_was_issued_for(invoice):
+    cohort = invoice.booking.cohort
+    described = invoice.supply_description
+    assert cohort.course.title in described
+    cohort.title = "Moved to York"
+    cohort.save()
+    assert Invoice.objects.get(pk=invoice.pk).supply_description == described

@@ -108,3 +108,13 @@ def test_a_booking_clears_cached_pages_so_places_left_are_current(
     html = client.get(course.url).content.decode()
     assert "4 places left" not in html
     assert "Full" in html
+
+
+def test_dates_of_an_unpublished_course_are_not_shown_anywhere(client):
+    run = factories.cohort("aspiring-to-leadership", days_ahead=1)
+    course = run.course
+    assert reverse("bookings:book", args=[run.pk]) in client.get("/").content.decode()
+    course.unpublish()
+    assert reverse("bookings:book", args=[run.pk]) not in client.get("/").content.decode()
+    assert client.get(reverse("bookings:book", args=[run.pk])).status_code == 404
+    assert client.get(reverse("bookings:cohort-calendar", args=[run.pk])).status_code == 404

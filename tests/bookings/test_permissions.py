@@ -148,3 +148,25 @@ def test_a_forged_email_confirmation_link_is_refused(client):
     response = client.get(reverse("bookings:confirm-email", args=["not-a-real-token"]))
     assert response.status_code == 400
     assert "does not work" in response.content.decode()
+
+
+def test_joining_links_wait_until_the_booking_is_confirmed(client):
+    cohort = factories.cohort()
+    session = cohort.sessions.get()
+    session.venue = ""
+    session.online_url = "https://meet.example/private-room"
+    session.save()
+    newcomer = factories.booker(confirmed=False)
+    booking = place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk, organisation_id=newcomer.booker.organisation_id, places=1
+        ),
+        newcomer,
+    )
+    client.force_login(newcomer)
+    url = reverse("bookings:booking-calendar", args=[booking.reference])
+    assert "private-room" not in client.get(url).content.decode()
+    from bookings.services.booking import confirm_pending_booking
+
+    confirm_pending_booking(booking)
+    assert "private-room" in client.get(url).content.decode()
