@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -288,10 +288,7 @@ def review(request, cohort_id, key):
     cohort = _cohort_or_404(request, cohort_id)
     done = Booking.objects.filter(idempotency_key=key).first()
     if done is not None:
-        # A reload or a second click after the booking was made: show the booking.
-        if request.user.is_authenticated and done.booker_id == request.user.pk:
-            return redirect("bookings:booking-detail", reference=done.reference)
-        raise Http404("No such booking.")
+        return _already_booked(request, done)
     draft = _load_draft(request, cohort, key)
     if draft is None:
         messages.info(request, "Those booking details have expired. Please enter them again.")
@@ -310,8 +307,26 @@ def review(request, cohort_id, key):
         except BookingError as error:
             flow.add_error(error)
             return render(request, "bookings/book.html", flow.context())
+        except IntegrityError:
+            # A double click by a new booker: the other request made the account and
+            # the booking first.
+            done = Booking.objects.filter(idempotency_key=key).first()
+            if done is None:
+                raise
+            return _already_booked(request, done)
         return redirect("bookings:booking-detail", reference=booking.reference)
     return render(request, "bookings/review.html", flow.context(quote=quote, key=key))
+
+
+def _already_booked(request, booking):
+    """A reload, a back button or a second click after the booking was made."""
+    if request.user.is_authenticated and booking.booker_id == request.user.pk:
+        return redirect("bookings:booking-detail", reference=booking.reference)
+    if request.user.is_authenticated:
+        raise Http404("No such booking.")
+    # Signing in again after a second click (the first one signed the new booker in,
+    # which renewed the session): say what happened without showing the booking.
+    return render(request, "bookings/already_booked.html", status=200)
 
 
 def _make_booking(request, flow):

@@ -193,6 +193,13 @@ def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
     Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
     now = now or timezone.now()
     remaining = {line.position: (line, left) for line, left in creditable_lines(invoice)}
+    has_discount = any(line.unit_net < 0 for line, _ in remaining.values())
+    if credits is not None and has_discount:
+        # Which share of a discount goes with which places is a judgement, not
+        # arithmetic: credit such an invoice whole, then invoice what remains.
+        raise InvoicingError(
+            "credits", "This invoice has a discount: credit it in full and re-invoice."
+        )
     if credits is None:
         credits = [CreditRequest(position, left) for position, (_, left) in remaining.items()]
     lines, positions = [], []
@@ -208,9 +215,6 @@ def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
         positions.append(line.position)
     if not lines:
         raise InvoicingError("credits", f"{invoice.number} has already been credited in full.")
-    if sum(line.gross for line in lines) <= 0:
-        # Crediting only a discount would charge the school more: that is a new invoice.
-        raise InvoicingError("credits", "A credit note must give money back, not take it.")
     settings = _seller()
     number = next_document_number(settings.credit_note_prefix, timezone.localtime(now).year)
     note = _create_document(

@@ -380,3 +380,20 @@ def test_a_new_bookers_password_survives_a_mistake_elsewhere(
     assert client.login(
         username=NEW_BOOKER["account-email"], password=NEW_BOOKER["account-password"]
     )
+
+
+def test_a_second_click_from_a_signed_out_browser_books_nothing_more(
+    client, django_capture_on_commit_callbacks
+):
+    cohort = factories.cohort()
+    response = client.post(
+        reverse("bookings:book", args=[cohort.pk]), {**form_data(delegates=TWO), **NEW_BOOKER}
+    )
+    review_url = response.url
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(review_url)
+    client.logout()
+    again = client.post(review_url)
+    assert again.status_code == 200
+    assert "Your booking has been made" in again.content.decode()
+    assert Booking.objects.filter(cohort=cohort).count() == 1
