@@ -15,5 +15,6 @@ urlpatterns = [
     ),
     path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice-pdf"),
     path("<str:reference>/", views.booking_detail, name="booking-detail"),
+    path("<str:reference>/delegates/", views.name_delegates_view, name="name-delegates"),
     path("<str:reference>/calendar.ics", views.booking_calendar, name="booking-calendar"),
 ]

@@ -36,6 +36,7 @@ from .services.booking import (
     BookingRequest,
     DelegateDetails,
     confirm_pending_booking,
+    name_delegates,
     place_booking,
     preview,
 )
@@ -371,6 +372,45 @@ def booking_detail(request, reference):
         request,
         "bookings/booking_detail.html",
         {"booking": booking, "invoices": invoices, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@never_cache
+def name_delegates_view(request, reference):
+    """Name the places booked 'to be named', until the cohort's naming deadline."""
+    booking = get_object_or_404(
+        _bookings_for(request.user).prefetch_related("cohort__sessions"), reference=reference
+    )
+    places = list(booking.delegates.filter(cancelled_at__isnull=True, email=""))
+    formset_class = delegate_formset(len(places))
+    formset = formset_class(request.POST or None, prefix="delegates")
+    error = ""
+    if request.method == "POST" and formset.is_valid():
+        names = {
+            place.pk: DelegateDetails(
+                form.cleaned_data.get("name", ""),
+                form.cleaned_data.get("email", ""),
+                form.cleaned_data.get("job_title", ""),
+            )
+            for place, form in zip(places, formset, strict=True)
+        }
+        try:
+            name_delegates(booking, names, actor=request.user)
+        except BookingError as problem:
+            error = problem.message
+        else:
+            messages.success(request, "Thank you: the delegates are named.")
+            return redirect("bookings:booking-detail", reference=booking.reference)
+    return render(
+        request,
+        "bookings/name_delegates.html",
+        {
+            "booking": booking,
+            "formset": formset,
+            "error": error,
+            "deadline_passed": booking.cohort.naming_deadline_passed(),
+        },
     )
 
 

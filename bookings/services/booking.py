@@ -55,7 +55,8 @@ class DelegateDetails:
 
     @property
     def is_named(self):
-        return bool(self.name.strip() or self.email.strip())
+        # The email identifies a delegate; the form asks for the name with it.
+        return bool(self.email.strip())
 
 
 @dataclass
@@ -450,3 +451,38 @@ def expire_lapsed_holds(now=None):
             capacity.refresh_full_status(cohort, now)
             expired += 1
     return expired
+
+
+def name_delegates(booking, names, *, actor=None, now=None):
+    """Fill in places booked 'to be named'. `names` maps delegate ids (unnamed places
+    of this booking) to DelegateDetails. Checked like a new booking, under the lock."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cohort = capacity.lock_cohort(booking.cohort_id)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+            raise BookingError("delegates", "This booking is no longer active.")
+        if cohort.naming_deadline_passed(timezone.localdate(now)):
+            raise BookingError("delegates", "The date for naming delegates has passed.")
+        open_places = {
+            d.pk: d for d in booking.delegates.filter(cancelled_at__isnull=True, email="")
+        }
+        given = {pk: d for pk, d in names.items() if d.is_named}
+        if any(pk not in open_places for pk in given):
+            raise BookingError("delegates", "That place has already been named.")
+        check_delegates(cohort, len(given), list(given.values()), timezone.localdate(now))
+        for pk, details in given.items():
+            place = open_places[pk]
+            place.name = details.name.strip()
+            place.email = details.email.strip().lower()
+            place.job_title = details.job_title.strip()
+            place.save(update_fields=["name", "email", "job_title"])
+        if given:
+            BookingEvent.objects.create(
+                booking=booking,
+                actor=actor,
+                action="delegates named",
+                detail=", ".join(d.name.strip() for d in given.values()),
+                at=now,
+            )
+    return booking

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from bookings.models import Booker, Booking, BookingStatus, CohortStatus, Invoice
+from bookings.services.booking import DelegateDetails
 
 from . import factories
 
@@ -397,3 +398,79 @@ def test_a_second_click_from_a_signed_out_browser_books_nothing_more(
     assert again.status_code == 200
     assert "Your booking has been made" in again.content.decode()
     assert Booking.objects.filter(cohort=cohort).count() == 1
+
+
+def _booking_with_unnamed_places(user, cohort, places=3):
+    from bookings.services.booking import BookingRequest, place_booking
+
+    return place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk,
+            organisation_id=user.booker.organisation_id,
+            places=places,
+            delegates=[DelegateDetails("Jo Bloggs", "jo@brookfield.example")],
+        ),
+        user,
+    )
+
+
+def naming(rows, **names):
+    data = {
+        "delegates-TOTAL_FORMS": str(rows),
+        "delegates-INITIAL_FORMS": "0",
+        "delegates-MIN_NUM_FORMS": "0",
+        "delegates-MAX_NUM_FORMS": str(rows),
+    }
+    data.update(names)
+    return data
+
+
+def test_a_booker_names_the_places_left_to_be_named(client):
+    cohort = factories.cohort()
+    user = factories.booker()
+    booking = _booking_with_unnamed_places(user, cohort)
+    client.force_login(user)
+    url = reverse("bookings:name-delegates", args=[booking.reference])
+    assert "Place 2" in client.get(url).content.decode()
+    response = client.post(
+        url, naming(2, **{"delegates-0-name": "Sam Lee", "delegates-0-email": "Sam@B.example"})
+    )
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.places_to_name() == 1
+    assert booking.delegates.filter(email="sam@b.example", name="Sam Lee").exists()
+    assert booking.history.filter(action="delegates named").exists()
+
+
+def test_naming_someone_already_on_the_date_is_refused_and_kept(client):
+    cohort = factories.cohort()
+    user = factories.booker()
+    booking = _booking_with_unnamed_places(user, cohort)
+    client.force_login(user)
+    url = reverse("bookings:name-delegates", args=[booking.reference])
+    html = client.post(
+        url,
+        naming(2, **{"delegates-0-name": "Jo Again", "delegates-0-email": "jo@brookfield.example"}),
+    ).content.decode()
+    assert "already has a place" in html
+    assert 'value="Jo Again"' in html
+    assert booking.places_to_name() == 2
+
+
+def test_naming_after_the_deadline_is_refused(client):
+    import datetime
+
+    from django.utils import timezone
+
+    cohort = factories.cohort()
+    user = factories.booker()
+    booking = _booking_with_unnamed_places(user, cohort)
+    cohort.naming_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    cohort.save()
+    client.force_login(user)
+    url = reverse("bookings:name-delegates", args=[booking.reference])
+    assert "has passed" in client.get(url).content.decode()
+    client.post(url, naming(2, **{"delegates-0-name": "Late", "delegates-0-email": "l@b.example"}))
+    assert booking.places_to_name() == 2
+    client.force_login(factories.booker())
+    assert client.get(url).status_code == 404

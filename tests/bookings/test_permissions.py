@@ -37,6 +37,7 @@ def private_urls(booking, invoice):
     return {
         "booking": reverse("bookings:booking-detail", args=[booking.reference]),
         "calendar": reverse("bookings:booking-calendar", args=[booking.reference]),
+        "name delegates": reverse("bookings:name-delegates", args=[booking.reference]),
         "invoice": reverse("bookings:invoice-pdf", args=[invoice.number]),
     }
 
@@ -115,6 +116,7 @@ def test_provider_admins_download_any_invoice_but_use_the_admin_for_bookings(
     urls = private_urls(booking, invoice)
     assert client.get(urls["invoice"]).status_code == 200
     assert client.get(urls["booking"]).status_code == 404  # their view is the admin's
+    assert client.get(urls["name delegates"]).status_code == 404
     admin_page = f"/admin/bookings/bookings/inspect/{booking.pk}/"
     assert client.get(admin_page).status_code == 200
 
