@@ -80,6 +80,10 @@ def test_new_booker_signs_up_books_two_places_and_downloads_the_invoice(site, pa
 
     booking = Booking.objects.get(booker__email="priya.shah@brookfield.example")
     invoice = Invoice.objects.get(booking=booking)
+    page.goto(site.url + f"/bookings/{booking.reference}/")
+    assert_accessible(page, axe_source)
+    page.goto(site.url + f"/bookings/{booking.reference}/delegates/")
+    assert_accessible(page, axe_source)
     page.goto(site.url + "/accounts/")
     assert page.get_by_text(invoice.number).first.is_visible()
     assert_accessible(page, axe_source)
@@ -297,3 +301,31 @@ def test_admin_cancels_a_booking_and_the_booker_sees_the_credit_note(site, new_p
     assert "Credit note" in row.inner_text()
     assert "against " + booking.invoices.get(kind="invoice").number in row.inner_text()
     assert_accessible(school, axe_source)
+
+
+def test_naming_a_place_left_to_be_named(site, page, axe_source):
+    from bookings.services.booking import BookingRequest, place_booking
+
+    from .conftest import PASSWORD
+
+    factories.invoicing_settings()
+    cohort = factories.cohort()
+    booker = factories.booker(email="bea@school.example", password=PASSWORD)
+    booking = place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk, organisation_id=booker.booker.organisation_id, places=2
+        ),
+        booker,
+    )
+    page.goto(site.url + "/accounts/sign-in/?next=/accounts/")
+    page.get_by_label("Email address").fill("bea@school.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Name 2 delegates").click()
+    assert_accessible(page, axe_source)
+    page.locator("#id_delegates-0-name").fill("Sam Lee")
+    page.locator("#id_delegates-0-email").fill("sam@school.example")
+    page.keyboard.press("Enter")  # the form works from the keyboard alone
+    page.wait_for_url(f"**/bookings/{booking.reference}/")
+    assert page.get_by_text("Sam Lee (sam@school.example)").is_visible()
+    assert booking.delegates.filter(email="sam@school.example").exists()
