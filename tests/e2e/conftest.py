@@ -109,3 +109,14 @@ def site(transactional_db, live_server):
 @pytest.fixture
 def axe_source():
     return AXE.read_text()
+
+
+def serious_axe_violations(page, axe_source):
+    """axe-core's serious and critical findings on the page as it is now."""
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -1,5 +1,7 @@
 import pytest
 
+from .conftest import serious_axe_violations
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PAGES = [
@@ -18,13 +20,7 @@ def test_no_serious_or_critical_axe_violations(site, page, axe_source):
     problems = {}
     for path in PAGES:
         page.goto(site.url + path)
-        page.add_script_tag(content=axe_source)
-        result = page.evaluate("async () => await axe.run(document)")
-        bad = [
-            f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        bad = serious_axe_violations(page, axe_source)
         if bad:
             problems[path] = bad
     assert problems == {}

@@ -11,18 +11,13 @@ from pypdf import PdfReader
 from bookings.models import Booking, Invoice, Voucher
 
 from ..bookings import factories
+from .conftest import serious_axe_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def assert_accessible(page, axe_source):
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("async () => await axe.run(document)")
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    bad = serious_axe_violations(page, axe_source)
     assert bad == [], f"{page.url}: {bad}"
 
 
