@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .calendars import calendar_filename, cohort_calendar
+from .cohort_calendars import calendar_filename, cohort_calendar
 from .models import Booking, BookingStatus, Invoice
 from .pdf import render_document_pdf
 from .tokens import email_confirmation_token

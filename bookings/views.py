@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .calendar import calendar_response
-from .calendars import calendar_filename, cohort_calendar
+from .cohort_calendars import calendar_filename, cohort_calendar
 from .forms import (
     MAX_DELEGATE_ROWS,
     BookingDetailsForm,
