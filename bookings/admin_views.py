@@ -696,12 +696,11 @@ CURRENCY = "GBP"
 
 
 def tax_type(vat_rate):
-    """The tax rate's name as Xero's UK organisations have it."""
-    if vat_rate == Decimal("20"):
-        return "20% (VAT on Income)"
+    """The tax rate's name as Xero's UK organisations have it. Any other rate is named
+    the same way, so that an import stops at it rather than booking it as no VAT."""
     if vat_rate == 0:
         return "Zero Rated Income"
-    return "No VAT"
+    return f"{vat_rate.normalize():f}% (VAT on Income)"
 
 
 def postal_address(address, postcode):

@@ -556,7 +556,7 @@ def test_zero_rated_lines_are_exported_as_zero_rated_income():
 
     assert tax_type(Decimal("20.00")) == "20% (VAT on Income)"
     assert tax_type(Decimal("0.00")) == "Zero Rated Income"
-    assert tax_type(Decimal("5.00")) == "No VAT"
+    assert tax_type(Decimal("5.00")) == "5% (VAT on Income)"
 
 
 def test_the_town_is_taken_from_the_last_address_line():
