@@ -7,7 +7,7 @@ at most 3. WeasyPrint's cost grows with the number of elements (each costs about
 of the whole one-line document), so the seven-column table of lines weighs most; see the
 comment at the top of templates/bookings/invoice_pdf.html.
 
-    make bench-pdf              # or: .venv/bin/python bench/pdf.py --rounds 15 --profile
+    make bench-pdf              # or: .venv/bin/python bench/pdf.py --explain --profile
 """
 
 import argparse
@@ -159,6 +159,41 @@ def measure(invoice, rounds, warmups):
     return statistics.median(invoice_times), statistics.median(minimal_times)
 
 
+def explain(invoice, rounds):
+    """Where the time goes: the same invoice's HTML cut down, each as a ratio of the
+    one-line document, so that a reader can see what a target would cost."""
+    import re
+
+    from weasyprint import HTML
+
+    from bookings.pdf import StaticOnlyFetcher, render_document_html, static_dir
+
+    html = render_document_html(invoice)
+    head = html.split("<body>")[0]
+    header = re.search(r"<header>.*?</header>", html, re.S).group(0)
+    variants = {
+        "one line with the invoice's CSS": head + "<body><p>One line.</p></body></html>",
+        "the page header only": head + "<body>" + header + "</body></html>",
+        "the invoice without its table of lines": re.sub(
+            r"<table.*?</table>", "", html, flags=re.S
+        ),
+        "the whole invoice": html,
+    }
+
+    def draw(markup):
+        fetcher = StaticOnlyFetcher(static_dir())
+        return lambda: HTML(
+            string=markup, base_url=static_dir().as_uri() + "/", url_fetcher=fetcher
+        ).write_pdf()
+
+    minimal = statistics.median(
+        timed(lambda: HTML(string=MINIMAL_HTML).write_pdf()) for _ in range(rounds)
+    )
+    for label, markup in variants.items():
+        median = statistics.median(timed(draw(markup)) for _ in range(rounds))
+        print(f"  {label:42} {median * 1000:6.1f} ms  ratio {median / minimal:4.1f}")
+
+
 def profile(invoice, limit=25):
     from bookings.pdf import render_document_pdf
 
@@ -172,6 +207,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--warmups", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="also print a cProfile report")
+    parser.add_argument(
+        "--explain", action="store_true", help="also time cut-down versions of the invoice"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as work:
@@ -184,10 +222,12 @@ def main():
             f"invoice PDF: {invoice_median:.3f} s median; one-line document: "
             f"{minimal_median:.3f} s; ratio {ratio:.2f} (target <= {TARGET:g}) {verdict}"
         )
+        if args.explain:
+            explain(invoice, args.rounds)
         if args.profile:
             profile(invoice)
-        elif ratio > TARGET:
-            print("Run with --profile to see where the time goes.")
+        elif ratio > TARGET and not args.explain:
+            print("Run with --explain or --profile to see where the time goes.")
     # A benchmark reports; it does not fail the build (the machine is shared and noisy).
     return 0
 
