@@ -11,9 +11,11 @@ CSS := static/dist/site.css
 .PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-booking bench-pdf lock clean
 
 run: seed ## set everything up, load the demo content and serve on http://127.0.0.1:8000
-	@# A task worker (emails, PDFs, reminders) runs beside the web server and stops with it.
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# A task worker (emails, PDFs, reminders) runs beside the web server and stops with it,
+	@# and the housekeeping that cron runs in production (lapsed holds, reminders) every 5 min.
+	@trap 'kill $$worker $$chores 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) db_worker --queue-name default & worker=$$!; \
+	(while sleep 300; do $(MANAGE) bookings_housekeeping >/dev/null; done) & chores=$$!; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 $(PY_STAMP): pyproject.toml constraints.txt

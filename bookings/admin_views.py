@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.views.generic import FormView, View
@@ -46,7 +47,8 @@ from .models import (
     PaymentMethodReceived,
     term_of,
 )
-from .services.booking import BookingError, cancel_booking
+from .services.booking import BookingError
+from .services.changes import cancel_cohort, cancel_whole_booking, move_booking
 from .services.invoicing import InvoicingError, record_payment
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -291,6 +293,17 @@ class CohortIndexView(ExportFormattingMixin, IndexView):
                 priority=40,
             )
         )
+        if instance.status != CohortStatus.CANCELLED and self.permission_policy.user_has_permission(
+            self.request.user, "change"
+        ):
+            buttons.append(
+                Button(
+                    "Cancel this date",
+                    url=reverse(f"{COHORTS}:cancel", args=[quote(instance.pk)]),
+                    icon_name="cross",
+                    priority=60,
+                )
+            )
         if may_see_delegates(self.request.user):
             buttons.append(
                 Button(
@@ -337,7 +350,7 @@ class BookingIndexView(ExportFormattingMixin, IndexView):
 
 def invoice_queryset():
     return Invoice.objects.select_related("credited_invoice").prefetch_related(
-        "payments", "credit_notes"
+        "payments", "refunds", "credit_notes"
     )
 
 
@@ -427,6 +440,7 @@ class BookingInspectView(ReadableInspectMixin, InspectView):
             "lines",
             "history__actor",
             "invoices__payments__recorded_by",
+            "invoices__refunds",
             "invoices__credit_notes",
             "invoices__credited_invoice",
         )
@@ -445,7 +459,12 @@ class BookingInspectView(ReadableInspectMixin, InspectView):
                 "Cancel booking",
                 url=reverse(f"{BOOKINGS}:cancel", args=[quote(self.object.pk)]),
                 icon_name="cross",
-            )
+            ),
+            HeaderButton(
+                "Move to another date",
+                url=reverse(f"{BOOKINGS}:move", args=[quote(self.object.pk)]),
+                icon_name="arrow-right",
+            ),
         ]
 
     def get_context_data(self, **kwargs):
@@ -583,8 +602,11 @@ class CancelBookingView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
 
     def form_valid(self, form):
         try:
-            booking, notes = cancel_booking(
-                self.booking, reason=form.cleaned_data["reason"], actor=self.request.user
+            booking, notes = cancel_whole_booking(
+                self.booking,
+                reason=form.cleaned_data["reason"],
+                actor=self.request.user,
+                by_office=True,
             )
         except BookingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -613,6 +635,124 @@ class CancelBookingView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
             booking=self.booking, invoices_to_credit=invoices, inspect_url=self.inspect_url
         )
         return context
+
+
+class OfficeActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+    """A form in the admin that calls one service and goes back to where it came from."""
+
+    permission_required = "change"
+    template_name = "bookings/admin/office_action.html"
+    header_icon = "cross"
+    submit_label = ""
+    explanation = ""
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": self.back_url, "label": str(self.object)},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            object=self.object,
+            back_url=self.back_url,
+            submit_label=self.submit_label,
+            explanation=self.get_explanation(),
+        )
+        return context
+
+    def get_explanation(self):
+        return self.explanation
+
+    def form_valid(self, form):
+        try:
+            message = self.act(form.cleaned_data)
+        except BookingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect(self.back_url)
+
+
+class MoveBookingForm(forms.Form):
+    cohort = forms.ModelChoiceField(
+        label="Move to",
+        queryset=Cohort.objects.none(),
+        help_text="Another date of the same course. The invoice stays as it is.",
+    )
+
+
+class MoveBookingView(OfficeActionView):
+    model = Booking
+    form_class = MoveBookingForm
+    page_title = "Move booking"
+    header_icon = "arrow-right"
+    submit_label = "Move the booking"
+    explanation = (
+        "The places move to the date you choose, the delegates keep them, and the booker "
+        "and delegates are emailed the new dates."
+    )
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(
+            Booking.objects.select_related("cohort__course"), pk=kwargs["pk"]
+        )
+        self.back_url = reverse(f"{BOOKINGS}:inspect", args=[quote(self.object.pk)])
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["cohort"].queryset = (
+            Cohort.objects.filter(
+                course=self.object.cohort.course_id,
+                starts_at__gt=timezone.now(),
+                status__in=[CohortStatus.OPEN, CohortStatus.FULL, CohortStatus.CLOSED],
+            )
+            .exclude(pk=self.object.cohort_id)
+            .select_related("course")
+        )
+        return form
+
+    def act(self, data):
+        move_booking(self.object, data["cohort"].pk, actor=self.request.user)
+        return f"Booking {self.object.reference} moved to {data['cohort']}."
+
+
+class CancelCohortForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this date cancelled?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Told to every booker and printed on the credit notes.",
+        error_messages={"required": "Give the reason: the schools will read it."},
+    )
+
+
+class CancelCohortView(OfficeActionView):
+    model = Cohort
+    form_class = CancelCohortForm
+    page_title = "Cancel this date"
+    submit_label = "Cancel the date and every booking on it"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Cohort.objects.select_related("course"), pk=kwargs["pk"])
+        self.back_url = reverse(f"{COHORTS}:index")
+
+    def get_explanation(self):
+        active = self.object.bookings.filter(
+            status__in=[BookingStatus.PENDING, BookingStatus.CONFIRMED]
+        ).count()
+        return (
+            f"{active} active booking{'s' if active != 1 else ''} will be cancelled and "
+            "credited in full, card payments refunded, and every booker and delegate "
+            "emailed with a calendar update that removes the sessions. This cannot be undone."
+        )
+
+    def act(self, data):
+        count = cancel_cohort(self.object, reason=data["reason"], actor=self.request.user)
+        return f"{self.object} is cancelled, with {count} booking{'s' if count != 1 else ''}."
 
 
 # --- The trainer's delegate list --------------------------------------------------------

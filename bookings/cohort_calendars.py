@@ -11,9 +11,11 @@ def _host():
     return urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
 
 
-def cohort_events(cohort, *, for_delegates=False):
+def cohort_events(cohort, *, for_delegates=False, cancelled=False):
     """One event per session. The joining link of an online session goes only into the
-    delegates' copy; the public file says "Online" and links to the course page."""
+    delegates' copy; the public file says "Online" and links to the course page.
+    `cancelled` marks every event cancelled, for someone whose place was cancelled."""
+    cancelled = cancelled or cohort.status == "cancelled"
     course_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + cohort.course.url
     events = []
     for session in cohort.sessions.all():
@@ -31,15 +33,19 @@ def cohort_events(cohort, *, for_delegates=False):
                 description=description,
                 location=location,
                 url=url,
-                cancelled=cohort.status == "cancelled",
+                # A cancellation is a change the calendar must apply over what it has.
+                sequence=session.sequence + (1 if cancelled else 0),
+                cancelled=cancelled,
             )
         )
     return events
 
 
-def cohort_calendar(cohort, *, for_delegates=False):
+def cohort_calendar(cohort, *, for_delegates=False, cancelled=False):
     return build_calendar(
-        cohort_events(cohort, for_delegates=for_delegates), name=cohort.course.title
+        cohort_events(cohort, for_delegates=for_delegates, cancelled=cancelled),
+        name=cohort.course.title,
+        method="CANCEL" if cancelled else "PUBLISH",
     )
 
 

@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from .models import Booking, BookingStatus, Delegate, Invoice, InvoiceStatus
+from .stripe_gateway import card_payments_enabled
 
 OWING = (InvoiceStatus.UNPAID, InvoiceStatus.PART_PAID, InvoiceStatus.OVERDUE)
 
@@ -28,7 +29,7 @@ def booker_dashboard(user, now=None):
     invoices = list(
         Invoice.objects.filter(booking__in=Booking.objects.for_user(user).values("pk"))
         .select_related("booking", "credited_invoice")
-        .prefetch_related("payments", "credit_notes")
+        .prefetch_related("payments", "refunds", "credit_notes")
         .order_by("-issued_at", "-pk")
     )
     active = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
@@ -51,4 +52,5 @@ def booker_dashboard(user, now=None):
         "owing": owing,
         "overdue": [i for i in owing if i.status(today) == InvoiceStatus.OVERDUE],
         "today": today,
+        "pay_by_card": card_payments_enabled(),
     }

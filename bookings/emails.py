@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from .cohort_calendars import calendar_filename, cohort_calendar
-from .models import Booking, BookingStatus, Invoice
+from .models import Booking, BookingStatus, CardCheckout, Cohort, Delegate, Invoice
 from .pdf import render_document_pdf
 from .tokens import email_confirmation_token
 
@@ -41,7 +42,15 @@ def _send(template, context, *, to, cc=(), attachments=()):
 def _booking(booking_id):
     return (
         Booking.objects.select_related("cohort__course", "organisation", "booker")
-        .prefetch_related("lines", "delegates", "cohort__sessions", "invoices__lines")
+        .prefetch_related(
+            "lines",
+            "delegates",
+            "cohort__sessions",
+            "invoices__lines",
+            "invoices__payments",
+            "invoices__refunds",
+            "invoices__credit_notes",
+        )
         .get(pk=booking_id)
     )
 
@@ -50,6 +59,7 @@ def send_booking_placed(booking_id):
     booking = _booking(booking_id)
     if booking.status == BookingStatus.CONFIRMED:
         send_booking_confirmation(booking)
+        send_joining_details(booking)
     elif booking.status == BookingStatus.PENDING:
         send_email_confirmation_request(booking)
 
@@ -89,15 +99,26 @@ def send_email_confirmation_request(booking):
     )
 
 
+def _credit_notes(ids):
+    notes = list(
+        Invoice.objects.filter(pk__in=ids)
+        .select_related("credited_invoice")
+        .prefetch_related("lines", "refunds_for_note")
+    )
+    return notes, [(n.filename, render_document_pdf(n), "application/pdf") for n in notes]
+
+
 def send_booking_cancelled(booking_id, credit_note_ids):
     booking = _booking(booking_id)
-    notes = list(Invoice.objects.filter(pk__in=credit_note_ids).prefetch_related("lines"))
-    attachments = [(n.filename, render_document_pdf(n), "application/pdf") for n in notes]
+    notes, attachments = _credit_notes(credit_note_ids)
+    has_invoice = any(not i.is_credit_note for i in booking.invoices.all())
     _send(
         "booking_cancelled",
         {
             "booking": booking,
             "credit_notes": notes,
+            "no_credit": has_invoice and not notes,
+            "policy": booking.cohort.cancellation_policy().describe(),
             "booking_url": absolute(reverse("bookings:booking-detail", args=[booking.reference])),
         },
         to=[booking.booker.email],
@@ -109,7 +130,7 @@ def send_booking_cancelled(booking_id, credit_note_ids):
 def send_overdue_reminder(invoice_id):
     invoice = (
         Invoice.objects.select_related("booking__booker", "booking__cohort__course")
-        .prefetch_related("lines", "payments", "credit_notes")
+        .prefetch_related("lines", "payments", "refunds", "credit_notes")
         .get(pk=invoice_id)
     )
     _send(
@@ -119,3 +140,197 @@ def send_overdue_reminder(invoice_id):
         cc=[invoice.booking.booker.email],
         attachments=[(invoice.filename, render_document_pdf(invoice), "application/pdf")],
     )
+
+
+def _booking_url(booking):
+    return absolute(reverse("bookings:booking-detail", args=[booking.reference]))
+
+
+def send_card_payment_settled(checkout_id, outcome):
+    checkout = CardCheckout.objects.select_related("invoice").get(pk=checkout_id)
+    booking = _booking(checkout.booking_id)
+    if outcome == "confirmed":
+        send_booking_confirmation(booking)
+        send_joining_details(booking)
+    elif outcome == "invoice paid":
+        invoice = next(i for i in booking.invoices.all() if i.pk == checkout.invoice_id)
+        _send(
+            "payment_received",
+            {
+                "booking": booking,
+                "invoice": invoice,
+                "amount": checkout.amount,
+                "booking_url": _booking_url(booking),
+            },
+            to=[booking.booker.email],
+            cc=[invoice.buyer_email],
+        )
+    elif outcome == "refunded":
+        refunds = list(checkout.refunds.all())
+        _send(
+            "card_refunded",
+            {
+                "booking": booking,
+                "checkout": checkout,
+                "reason": refunds[-1].reason if refunds else "",
+                "refunded": sum(r.amount for r in refunds),
+                "booking_url": _booking_url(booking),
+            },
+            to=[booking.booker.email],
+        )
+
+
+# --- Delegates ------------------------------------------------------------------------------
+
+
+def joining_details_due(booking):
+    """Joining details go out once the booking is confirmed and the run is going ahead."""
+    return booking.status == BookingStatus.CONFIRMED and booking.cohort.is_going_ahead
+
+
+def send_joining_details(booking, delegate_ids=None):
+    """Each named delegate's joining details, once: the claim on `joining_sent_at` lets
+    only the first of any number of calls send, and is undone if sending fails."""
+    if not joining_details_due(booking):
+        return 0
+    delegates = [d for d in booking.active_delegates() if d.is_named]
+    if delegate_ids is not None:
+        delegates = [d for d in delegates if d.pk in set(delegate_ids)]
+    sent = 0
+    for delegate in delegates:
+        claimed = Delegate.objects.filter(pk=delegate.pk, joining_sent_at__isnull=True).update(
+            joining_sent_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        try:
+            _send(
+                "delegate_joining",
+                {
+                    "delegate": delegate,
+                    "booking": booking,
+                    "cohort": booking.cohort,
+                    "feed_url": absolute(
+                        reverse("bookings:delegate-feed", args=[delegate.calendar_token])
+                    ),
+                },
+                to=[delegate.email],
+                attachments=[
+                    (
+                        calendar_filename(booking.cohort),
+                        cohort_calendar(booking.cohort, for_delegates=True),
+                        "text/calendar",
+                    )
+                ],
+            )
+        except Exception:
+            Delegate.objects.filter(pk=delegate.pk).update(joining_sent_at=None)
+            raise
+        sent += 1
+    return sent
+
+
+def send_delegate_cancelled(booking, delegate, reason=""):
+    substitute = getattr(delegate, "substituted_by", None) if hasattr(delegate, "pk") else None
+    _send(
+        "delegate_cancelled",
+        {
+            "delegate": delegate,
+            "booking": booking,
+            "cohort": booking.cohort,
+            "reason": reason,
+            "substitute": substitute,
+        },
+        to=[delegate.email],
+        attachments=[
+            (
+                calendar_filename(booking.cohort),
+                cohort_calendar(booking.cohort, cancelled=True),
+                "text/calendar",
+            )
+        ],
+    )
+
+
+HEADLINES = {
+    "substituted": "a delegate has been changed",
+    "named": "delegates have been named",
+    "places cancelled": "places have been cancelled",
+    "moved": "your booking has moved to another date",
+}
+
+
+def send_booking_changed(booking_id, change, detail):
+    booking = _booking(booking_id)
+    if change == "cancelled":
+        send_booking_cancelled(booking_id, detail.get("notes", []))
+    cancelled = list(
+        Delegate.objects.filter(pk__in=detail.get("cancelled_delegates", [])).select_related(
+            "substituted_by"
+        )
+    )
+    for delegate in cancelled:
+        reason = "" if change == "substituted" else "the booking was changed"
+        send_delegate_cancelled(booking, delegate, reason)
+    if change == "moved":
+        booking.delegates.update(joining_sent_at=None)
+    new_ids = detail.get("new_delegates")
+    send_joining_details(booking, new_ids)
+    if change == "cancelled":
+        return
+    notes, attachments = _credit_notes(detail.get("notes", []))
+    moved_from = ""
+    if change == "moved":
+        source = Cohort.objects.select_related("course").get(pk=detail["from_cohort"])
+        moved_from = timezone.localtime(source.starts_at).strftime("%-d %B %Y")
+        attachments.append(
+            (
+                calendar_filename(booking.cohort),
+                cohort_calendar(booking.cohort, for_delegates=True),
+                "text/calendar",
+            )
+        )
+    new = Delegate.objects.filter(pk__in=new_ids or []).select_related("substitutes")
+    _send(
+        "booking_changed",
+        {
+            "booking": booking,
+            "headline": HEADLINES.get(change, change),
+            "new_delegates": list(new),
+            "cancelled_delegates": cancelled,
+            "credit_notes": notes,
+            "moved_from": moved_from,
+            "booking_url": _booking_url(booking),
+        },
+        to=[booking.booker.email],
+        cc=[booking.finance_email] if notes else [],
+        attachments=attachments,
+    )
+
+
+def send_cohort_cancelled(cohort_id, cancelled, reason):
+    for booking_id, note_ids, delegate_ids in cancelled:
+        booking = _booking(booking_id)
+        notes, attachments = _credit_notes(note_ids)
+        attachments.append(
+            (
+                calendar_filename(booking.cohort),
+                cohort_calendar(booking.cohort),
+                "text/calendar",
+            )
+        )
+        _send(
+            "cohort_cancelled",
+            {
+                "booking": booking,
+                "cohort": booking.cohort,
+                "reason": reason,
+                "credit_notes": notes,
+                "booking_url": _booking_url(booking),
+            },
+            to=[booking.booker.email],
+            cc=[booking.finance_email] if notes else [],
+            attachments=attachments,
+        )
+        for delegate in Delegate.objects.filter(pk__in=delegate_ids):
+            send_delegate_cancelled(booking, delegate, "the course date has been cancelled")

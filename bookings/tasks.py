@@ -21,6 +21,27 @@ def booking_cancelled(booking_id, credit_note_ids):
 
 
 @task()
+def booking_changed(booking_id, change, detail):
+    """After a substitution, cancellation or move: the booker and the delegates concerned
+    hear of it. `detail` holds the ids of credit notes and delegates involved."""
+    emails.send_booking_changed(booking_id, change, detail)
+
+
+@task()
+def cohort_cancelled(cohort_id, cancelled, reason):
+    """Everyone on a cancelled run hears of it: `cancelled` is a list of (booking id,
+    credit note ids, named delegate ids)."""
+    emails.send_cohort_cancelled(cohort_id, cancelled, reason)
+
+
+@task()
+def card_payment_settled(checkout_id, outcome):
+    """A card payment has been applied: `outcome` is 'confirmed', 'invoice paid' or
+    'refunded' (the places had gone); the booker hears which."""
+    emails.send_card_payment_settled(checkout_id, outcome)
+
+
+@task()
 def send_overdue_reminders():
     """Queue one reminder per overdue invoice (the housekeeping command, run by cron,
     enqueues this)."""

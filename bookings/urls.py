@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import change_views, views
 
 app_name = "bookings"
 
@@ -14,7 +14,19 @@ urlpatterns = [
         name="cohort-calendar",
     ),
     path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice-pdf"),
+    path("feeds/delegate/<str:token>.ics", change_views.delegate_feed, name="delegate-feed"),
     path("<str:reference>/", views.booking_detail, name="booking-detail"),
     path("<str:reference>/delegates/", views.name_delegates_view, name="name-delegates"),
     path("<str:reference>/calendar.ics", views.booking_calendar, name="booking-calendar"),
+    path("<str:reference>/cancel/", change_views.cancel, name="cancel"),
+    path(
+        "<str:reference>/delegates/<int:delegate_id>/change/",
+        change_views.substitute,
+        name="substitute",
+    ),
+    path(
+        "<str:reference>/delegates/<int:delegate_id>/reset-feed/",
+        change_views.reset_feed,
+        name="reset-feed",
+    ),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from .calendar import calendar_response
 from .cohort_calendars import calendar_filename, cohort_calendar
+from .emails import absolute
 from .forms import (
     MAX_DELEGATE_ROWS,
     BookingDetailsForm,
@@ -26,8 +27,18 @@ from .forms import (
     NewOrganisationForm,
     delegate_formset,
 )
-from .models import Booker, Booking, BookingStatus, Cohort, CohortStatus, Invoice, Organisation
-from .payments import payment_method_choices
+from .models import (
+    Booker,
+    Booking,
+    BookingStatus,
+    Cohort,
+    CohortStatus,
+    HoldReason,
+    Invoice,
+    Organisation,
+    PaymentMethod,
+)
+from .payments import CARD_UNAVAILABLE_NOTE, payment_method_choices
 from .pdf import document_pdf_response
 from .services import capacity
 from .services.accounts import confirm_email, make_booker, register_booker
@@ -40,6 +51,8 @@ from .services.booking import (
     place_booking,
     preview,
 )
+from .services.card import PaymentError, open_booking_checkout
+from .stripe_gateway import card_payments_enabled
 from .tokens import read_email_confirmation_token
 
 DRAFTS_SESSION_KEY = "booking-drafts"
@@ -233,8 +246,19 @@ class BookingFlow:
         data["password_hash"] = self.draft["password_hash"]
         return data
 
+    @property
+    def pays_by_card(self):
+        return self.details.cleaned_data.get("payment_method") == PaymentMethod.CARD
+
+    @property
+    def payment_label(self):
+        chosen = self.details.cleaned_data.get("payment_method")
+        return dict(self.details.fields["payment_method"].choices).get(chosen, "")
+
     def context(self, **extra):
         return {
+            "card_payments": card_payments_enabled(),
+            "card_unavailable_note": CARD_UNAVAILABLE_NOTE,
             "cohort": self.cohort,
             "flow": self,
             "places_left": capacity.places_left(self.cohort),
@@ -315,8 +339,30 @@ def review(request, cohort_id, key):
             if done is None:
                 raise
             return _already_booked(request, done)
+        if booking.awaits_card_payment:
+            return _send_to_card_payment(request, booking)
         return redirect("bookings:booking-detail", reference=booking.reference)
     return render(request, "bookings/review.html", flow.context(quote=quote, key=key))
+
+
+def _send_to_card_payment(request, booking):
+    """Open the Checkout Session and send the booker to Stripe. If Stripe cannot be
+    reached, the booking page says so and offers to try again (the places stay held)."""
+    success = absolute(reverse("payments:card-return")) + "?session_id={CHECKOUT_SESSION_ID}"
+    cancel = (
+        absolute(reverse("bookings:booking-detail", args=[booking.reference]))
+        + "?payment=cancelled"
+    )
+    try:
+        checkout = open_booking_checkout(
+            booking, success_url=success, cancel_url=cancel, actor=request.user
+        )
+    except PaymentError as error:
+        messages.error(request, error.message)
+        return redirect("bookings:booking-detail", reference=booking.reference)
+    response = redirect(checkout.url)
+    response.status_code = 303
+    return response
 
 
 def _already_booked(request, booking):
@@ -362,16 +408,32 @@ def booking_detail(request, reference):
             "cohort__sessions",
             "history",
             "invoices__payments",
+            "invoices__refunds",
             "invoices__credit_notes",
             "invoices__credited_invoice",
         ),
         reference=reference,
     )
     invoices = sorted(booking.invoices.all(), key=lambda i: (i.issued_at, i.pk))
+    card_hold = None
+    if booking.awaits_card_payment:
+        card_hold = booking.holds.active().filter(reason=HoldReason.CARD_PAYMENT).first()
     return render(
         request,
         "bookings/booking_detail.html",
-        {"booking": booking, "invoices": invoices, "today": timezone.localdate()},
+        {
+            "booking": booking,
+            "invoices": invoices,
+            "today": timezone.localdate(),
+            "pay_by_card": card_payments_enabled(),
+            "card_hold": card_hold,
+            "started": booking.cohort.starts_at and booking.cohort.starts_at <= timezone.now(),
+            "can_change": booking.is_active
+            and not (
+                booking.cohort.last_day_to_name()
+                and timezone.localdate() > booking.cohort.last_day_to_name()
+            ),
+        },
     )
 
 

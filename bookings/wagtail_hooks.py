@@ -192,6 +192,7 @@ class CohortViewSet(BookingsViewSet):
     def get_extra_urlpatterns(self):
         return [
             path("delegates/<int:pk>/", views.CohortDelegatesView.as_view(), name="delegates"),
+            path("cancel/<int:pk>/", views.CancelCohortView.as_view(), name="cancel"),
         ]
 
 
@@ -270,7 +271,10 @@ class BookingViewSet(BookingsViewSet):
     export_filename = "bookings"
 
     def get_extra_urlpatterns(self):
-        return [path("cancel/<int:pk>/", views.CancelBookingView.as_view(), name="cancel")]
+        return [
+            path("cancel/<int:pk>/", views.CancelBookingView.as_view(), name="cancel"),
+            path("move/<int:pk>/", views.MoveBookingView.as_view(), name="move"),
+        ]
 
 
 class InvoiceViewSet(BookingsViewSet):

@@ -104,3 +104,16 @@ def editor(make_user):
 @pytest.fixture
 def moderator(make_user):
     return make_user(roles.MODERATORS)
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """A local fake of Stripe's API with the real client pointed at it: card payment is
+    offered, and nothing leaves the machine."""
+    from tests.stripe_fake import FakeStripe
+
+    with FakeStripe(api_key="sk_test_fake", webhook_secret="whsec_test_fake") as fake:
+        settings.STRIPE_SECRET_KEY = "sk_test_fake"
+        settings.STRIPE_WEBHOOK_SECRET = "whsec_test_fake"
+        settings.STRIPE_API_BASE = fake.base_url
+        yield fake

@@ -25,8 +25,22 @@ from .invoices import (
     PaymentMethodReceived,
 )
 from .organisations import Booker, Organisation, OrganisationKind
+from .payments import (
+    CardCheckout,
+    CheckoutPurpose,
+    CheckoutStatus,
+    Refund,
+    RefundStatus,
+    StripeEvent,
+)
 
 __all__ = [
+    "StripeEvent",
+    "RefundStatus",
+    "Refund",
+    "CheckoutStatus",
+    "CheckoutPurpose",
+    "CardCheckout",
     "Booker",
     "Booking",
     "BookingEvent",

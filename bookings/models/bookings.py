@@ -16,6 +16,10 @@ from ..pricing import Line, VoucherKind, VoucherTerms
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
+def new_calendar_token():
+    return secrets.token_urlsafe(24)
+
+
 def new_reference():
     return "B-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
 
@@ -161,6 +165,15 @@ class Booking(models.Model):
     def is_active(self):
         return self.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
+    @property
+    def awaits_card_payment(self):
+        """Pending until Stripe says the card payment succeeded (free places need none)."""
+        return (
+            self.status == BookingStatus.PENDING
+            and self.payment_method == PaymentMethod.CARD
+            and self.gross_total > 0
+        )
+
     def active_delegates(self):
         return [d for d in self.delegates.all() if d.cancelled_at is None]
 
@@ -215,6 +228,21 @@ class Delegate(models.Model):
     email = models.EmailField(blank=True)
     job_title = models.CharField(max_length=120, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    substitutes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="substituted_by",
+        help_text="The delegate whose place this one took.",
+    )
+    # The private calendar feed's address; reset to cut off an old link.
+    calendar_token = models.CharField(
+        max_length=64, unique=True, null=True, default=new_calendar_token, editable=False
+    )
+    # Set when the joining details are sent, so that each delegate gets them once however
+    # often the office confirms or the booker names.
+    joining_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -236,6 +264,10 @@ class Delegate(models.Model):
     @property
     def is_named(self):
         return bool(self.name and self.email)
+
+    def reset_calendar_token(self):
+        self.calendar_token = new_calendar_token()
+        self.save(update_fields=["calendar_token"])
 
 
 class HoldReason(models.TextChoices):

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -16,6 +16,7 @@ from wagtail.models import Orderable
 
 from courses.pricing import Charging
 
+from ..policy import CancellationPolicy
 from ..pricing import Offer
 from .bookings import Booking, BookingStatus, Hold
 
@@ -136,6 +137,23 @@ class Cohort(ClusterableModel):
     early_bird_until = models.DateField(
         null=True, blank=True, help_text="The last day the early-bird price applies."
     )
+    full_credit_days = models.PositiveSmallIntegerField(
+        "full credit until (days before)",
+        default=28,
+        help_text="Places cancelled at least this many days before the first session are "
+        "credited in full.",
+    )
+    part_credit_days = models.PositiveSmallIntegerField(
+        "part credit until (days before)",
+        default=14,
+        help_text="Places cancelled later, but at least this many days before, are credited "
+        "in part; after that, not at all.",
+    )
+    part_credit_percent = models.PositiveSmallIntegerField(
+        "part credit (%)",
+        default=50,
+        validators=[MaxValueValidator(100)],
+    )
     # Copied from the sessions on save, so that listings can sort and filter by date.
     starts_at = models.DateTimeField(null=True, editable=False, db_index=True)
     ends_at = models.DateTimeField(null=True, editable=False)
@@ -153,6 +171,13 @@ class Cohort(ClusterableModel):
                 FieldPanel("naming_deadline"),
             ],
             heading="Booking window",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("full_credit_days"),
+                FieldRowPanel([FieldPanel("part_credit_days"), FieldPanel("part_credit_percent")]),
+            ],
+            heading="Cancellation policy",
         ),
         MultiFieldPanel(
             [
@@ -181,6 +206,10 @@ class Cohort(ClusterableModel):
         opens, closes = self.booking_opens_at, self.booking_closes_at
         if opens and closes and closes <= opens:
             errors["booking_closes_at"] = "Bookings must close after they open."
+        if self.part_credit_days > self.full_credit_days:
+            errors["part_credit_days"] = (
+                "Part credit must end on or after full credit does: give fewer days."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -215,6 +244,11 @@ class Cohort(ClusterableModel):
             return "Online"
         venue = next(s.venue for s in sessions if not s.is_online)
         return venue.strip().splitlines()[0].rstrip(",")
+
+    @property
+    def is_going_ahead(self):
+        """Whether delegates should have joining details: the run is not cancelled."""
+        return self.status != CohortStatus.CANCELLED
 
     def booking_window_problem(self, now=None):
         """Why this cohort cannot be booked right now, in a sentence; '' if it can.
@@ -281,6 +315,14 @@ class Cohort(ClusterableModel):
         today = today or timezone.localdate()
         return self.naming_deadline is not None and today > self.naming_deadline
 
+    def cancellation_policy(self):
+        return CancellationPolicy(
+            self.full_credit_days, self.part_credit_days, self.part_credit_percent
+        )
+
+    def first_day(self):
+        return timezone.localtime(self.starts_at).date() if self.starts_at else None
+
     def last_day_to_name(self):
         if self.naming_deadline:
             return self.naming_deadline
@@ -300,6 +342,8 @@ class CohortSession(Orderable):
         blank=True,
         help_text="For a session online. Sent to delegates only, never shown publicly.",
     )
+    # Raised whenever the time or place changes, so calendars replace the old event.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     panels = [
         FieldPanel("title"),
@@ -321,6 +365,15 @@ class CohortSession(Orderable):
     @property
     def is_online(self):
         return not self.venue.strip()
+
+    MOVING_FIELDS = ("starts_at", "ends_at", "venue", "online_url")
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            before = CohortSession.objects.filter(pk=self.pk).values(*self.MOVING_FIELDS).first()
+            if before and any(before[f] != getattr(self, f) for f in self.MOVING_FIELDS):
+                self.sequence += 1
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -7,6 +7,7 @@ that references the invoice.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
@@ -191,8 +192,18 @@ class Invoice(ImmutableModel):
         return sum((getattr(item, field) for item in getattr(self, relation).all()), money(0))
 
     @property
-    def amount_paid(self):
+    def amount_received(self):
         return self._prefetched_sum("payments", "amount")
+
+    @property
+    def amount_refunded(self):
+        """Refunds made or on their way (a failed refund gave nothing back)."""
+        return sum((r.amount for r in self.refunds.all() if r.status != "failed"), money(0))
+
+    @property
+    def amount_paid(self):
+        """What the buyer has paid and kept paid: received, less refunded."""
+        return self.amount_received - self.amount_refunded
 
     @property
     def amount_credited(self):
@@ -300,6 +311,14 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
+        constraints = [
+            # A card payment is recorded once, however many times Stripe tells us of it.
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(method="card") & ~Q(reference=""),
+                name="one_payment_per_card_charge",
+            )
+        ]
 
     def __str__(self):
         return f"£{self.amount} on {self.received_on:%d/%m/%Y} for {self.invoice}"

@@ -8,6 +8,7 @@ import datetime
 import logging
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -36,6 +37,10 @@ logger = logging.getLogger(__name__)
 # How long places are kept for a new booker to confirm their email address.
 # Short, so that a sign-up that is never confirmed cannot keep a date full for long.
 EMAIL_CONFIRMATION_HOLD = datetime.timedelta(hours=2)
+# How long places are kept for a booker paying by card: the half hour they are told of,
+# plus the minute Stripe needs a Checkout Session to outlive its 30-minute minimum and a
+# minute for its webhook to reach us after the session closes.
+CARD_PAYMENT_HOLD = datetime.timedelta(minutes=32)
 
 
 class BookingError(Exception):
@@ -232,7 +237,8 @@ def place_booking(request, user, *, now=None, notify=True):
         raise BookingError(
             "delegates", "One of these delegates has just been booked on this date."
         ) from error
-    if created and notify:
+    # A booking paid by card is not news until the payment arrives (services/card.py).
+    if created and notify and not booking.awaits_card_payment:
         transaction.on_commit(lambda: _after_placing(booking.pk))
     return booking
 
@@ -297,7 +303,16 @@ def _place(request, user, now):
         detail=f"{request.places} places, £{result.gross_total} including VAT",
         at=now,
     )
-    if booker.email_confirmed:
+    if booking.awaits_card_payment:
+        # Confirmed when Stripe says the payment succeeded (services/card.py).
+        Hold.objects.create(
+            cohort=cohort,
+            booking=booking,
+            places=booking.places,
+            reason=HoldReason.CARD_PAYMENT,
+            expires_at=now + CARD_PAYMENT_HOLD,
+        )
+    elif booker.email_confirmed:
         _confirm(booking, cohort, actor=user, now=now)
     else:
         Hold.objects.create(
@@ -331,15 +346,17 @@ def _add_delegates(booking, delegates):
     Delegate.objects.bulk_create(rows)
 
 
-def _confirm(booking, cohort, *, actor, now):
+def _confirm(booking, cohort, *, actor, now, paid_by_card=False):
+    """Confirm the booking and issue its invoice; returns the invoice, if any."""
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = now
     booking.save(update_fields=["status", "confirmed_at"])
     booking.holds.filter(released_at__isnull=True).update(released_at=now)
     BookingEvent.objects.create(booking=booking, actor=actor, action="confirmed", at=now)
     # Free places (partner schools, a free voucher) need no invoice: there is nothing to pay.
-    if booking.payment_method == PaymentMethod.INVOICE and booking.gross_total > 0:
-        issue_invoice(booking, now=now, actor=actor)
+    if booking.gross_total > 0:
+        return issue_invoice(booking, now=now, actor=actor, paid_by_card=paid_by_card)
+    return None
 
 
 def _after_placing(booking_id):
@@ -361,6 +378,8 @@ def confirm_pending_booking(booking, *, actor=None, now=None):
             raise BookingError(
                 "booking", f"This booking is {booking.get_status_display().lower()}."
             )
+        if booking.awaits_card_payment:
+            raise BookingError("booking", "This booking is waiting for its card payment.")
         own_holds = list(booking.holds.active(now).values_list("pk", flat=True))
         problem = cohort.booking_window_problem(now)
         try:
@@ -386,9 +405,10 @@ def confirm_pending_booking(booking, *, actor=None, now=None):
     return booking, True
 
 
-def cancel_booking(booking, *, reason, actor=None, now=None, notify=True):
+def cancel_booking(booking, *, reason, actor=None, now=None, notify=True, share=Decimal(1)):
     """Cancel a whole booking: its places go back on sale and every invoice is credited
-    in full with a credit note that references it."""
+    with a credit note that references it: in full, or at `share` of its price under the
+    cancellation policy (none at all for a share of 0)."""
     now = now or timezone.now()
     with transaction.atomic():
         cohort = capacity.lock_cohort(booking.cohort_id)
@@ -401,9 +421,11 @@ def cancel_booking(booking, *, reason, actor=None, now=None, notify=True):
         booking.delegates.filter(cancelled_at__isnull=True).update(cancelled_at=now)
         booking.holds.filter(released_at__isnull=True).update(released_at=now)
         notes = []
-        for invoice in booking.invoices.filter(kind="invoice"):
+        for invoice in booking.invoices.filter(kind="invoice") if share > 0 else []:
             if invoice.gross_total > sum(n.gross_total for n in invoice.credit_notes.all()):
-                notes.append(issue_credit_note(invoice, reason=reason, actor=actor, now=now))
+                notes.append(
+                    issue_credit_note(invoice, reason=reason, actor=actor, now=now, share=share)
+                )
         BookingEvent.objects.create(
             booking=booking, actor=actor, action="cancelled", detail=reason, at=now
         )
@@ -437,9 +459,17 @@ def expire_lapsed_holds(now=None):
     """Bookings still waiting on an email confirmation when their hold lapses expire,
     which frees nothing (lapsed holds already count for nothing) but tidies the list."""
     now = now or timezone.now()
-    lapsed = Booking.objects.filter(
-        status=BookingStatus.PENDING, holds__expires_at__lte=now, holds__released_at__isnull=True
-    ).distinct()
+    lapsed = (
+        Booking.objects.filter(
+            status=BookingStatus.PENDING,
+            holds__expires_at__lte=now,
+            holds__released_at__isnull=True,
+        )
+        # Card payments are closed at Stripe first (services/card.py), so that nobody
+        # pays for places that have gone.
+        .exclude(payment_method=PaymentMethod.CARD)
+        .distinct()
+    )
     expired = 0
     for booking in lapsed:
         with transaction.atomic():

@@ -125,8 +125,13 @@ def _create_document(*, kind, number, booking, lines, now, parties, credits=None
 
 
 @transaction.atomic
-def issue_invoice(booking, *, now=None, actor=None):
-    """Issue the VAT invoice for a booking's priced lines, numbered INV-<year>-<n>."""
+def issue_invoice(booking, *, now=None, actor=None, paid_by_card=False):
+    """Issue the VAT invoice for a booking's priced lines, numbered INV-<year>-<n>.
+
+    For a booking paid by card the invoice is issued when the payment arrives (the tax
+    point), is due that day and says it was paid; the payment itself is recorded by the
+    caller, against this invoice.
+    """
     now = now or timezone.now()
     # One invoice per booking: the booking's row lock makes a retry wait and then find it.
     Booking.objects.select_for_update().filter(pk=booking.pk).first()
@@ -141,6 +146,12 @@ def issue_invoice(booking, *, now=None, actor=None):
         )
     number = next_document_number(settings.invoice_prefix, timezone.localtime(now).year)
     issue_date = timezone.localtime(now).date()
+    if paid_by_card:
+        due_date = issue_date
+        instructions = f"Paid by card on {issue_date:%-d %B %Y}. Thank you."
+    else:
+        due_date = issue_date + datetime.timedelta(days=settings.payment_terms_days)
+        instructions = payment_instructions(settings, number)
     invoice = _create_document(
         kind=DocumentKind.INVOICE,
         number=number,
@@ -148,9 +159,9 @@ def issue_invoice(booking, *, now=None, actor=None):
         lines=[line.as_line() for line in booking.lines.all()],
         now=now,
         parties=_parties_for_invoice(booking),
-        due_date=issue_date + datetime.timedelta(days=settings.payment_terms_days),
-        payment_terms_days=settings.payment_terms_days,
-        payment_instructions=payment_instructions(settings, number),
+        due_date=due_date,
+        payment_terms_days=0 if paid_by_card else settings.payment_terms_days,
+        payment_instructions=instructions,
     )
     BookingEvent.objects.create(
         booking=booking, actor=actor, action="invoice issued", detail=invoice.number, at=now
@@ -176,16 +187,23 @@ def creditable_lines(invoice):
 
 @dataclass(frozen=True)
 class CreditRequest:
-    """Credit `quantity` of the invoice line at `position`."""
+    """Credit `quantity` of the invoice line at `position`, at `share` of its price (a
+    cancellation that the policy credits at 50% has a share of 0.5)."""
 
     position: int
     quantity: int
+    share: Decimal = Decimal(1)
+
+
+def share_label(share):
+    return f"{(share * 100).normalize():f}% credit"
 
 
 @transaction.atomic
-def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
+def issue_credit_note(invoice, *, reason, actor=None, credits=None, share=Decimal(1), now=None):
     """Issue a credit note against an invoice: by default for everything not yet
-    credited, which reverses the invoice exactly, line by line."""
+    credited, which reverses the invoice exactly, line by line; with a `share` below 1,
+    that share of it (each line's unit price times the share, to the penny)."""
     if invoice.is_credit_note:
         raise InvoicingError("invoice", "A credit note cannot itself be credited.")
     # Lock the invoice's row (a plain select; documents are never updated) so that two
@@ -201,17 +219,25 @@ def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
             "credits", "This invoice has a discount: credit it in full and re-invoice."
         )
     if credits is None:
-        credits = [CreditRequest(position, left) for position, (_, left) in remaining.items()]
+        credits = [
+            CreditRequest(position, left, share) for position, (_, left) in remaining.items()
+        ]
     lines, positions = [], []
     for request in credits:
         if request.position not in remaining or request.quantity < 1:
             raise InvoicingError("credits", "There is nothing left to credit on that line.")
+        if not 0 < request.share <= 1:
+            raise InvoicingError("credits", "A credit is more than 0% and at most 100%.")
         line, left = remaining[request.position]
         if request.quantity > left:
             raise InvoicingError(
                 "credits", f"Only {left} of '{line.description}' can still be credited."
             )
-        lines.append(Line(line.description, request.quantity, line.unit_net, line.vat_rate))
+        description, unit = line.description, line.unit_net
+        if request.share != 1:
+            description = f"{description} ({share_label(request.share)})"
+            unit = money(line.unit_net * request.share)
+        lines.append(Line(description, request.quantity, unit, line.vat_rate))
         positions.append(line.position)
     if not lines:
         raise InvoicingError("credits", f"{invoice.number} has already been credited in full.")
@@ -240,13 +266,15 @@ def issue_credit_note(invoice, *, reason, actor=None, credits=None, now=None):
 
 
 @transaction.atomic
-def record_payment(invoice, *, amount, received_on, method, reference="", actor=None):
+def record_payment(invoice, *, amount, received_on, method, reference="", actor=None, now=None):
     if not isinstance(amount, Decimal):
         raise TypeError("Payment amounts are Decimal.")
     if invoice.is_credit_note:
         raise InvoicingError("invoice", "Payments are recorded against invoices, not credit notes.")
     Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
-    invoice = Invoice.objects.prefetch_related("payments", "credit_notes").get(pk=invoice.pk)
+    invoice = Invoice.objects.prefetch_related("payments", "refunds", "credit_notes").get(
+        pk=invoice.pk
+    )
     amount = money(amount)
     if amount <= 0:
         raise InvoicingError("amount", "Enter the amount received, more than £0.")
@@ -268,5 +296,6 @@ def record_payment(invoice, *, amount, received_on, method, reference="", actor=
         actor=actor,
         action="payment recorded",
         detail=f"£{amount} against {invoice.number} ({payment.get_method_display()})",
+        at=now or timezone.now(),
     )
     return payment

@@ -12,7 +12,7 @@ def overdue_invoices(today=None):
         Invoice.objects.filter(kind=DocumentKind.INVOICE, due_date__lt=today)
         .exclude(reminders__kind=InvoiceReminder.OVERDUE)
         .select_related("booking__cohort__course")
-        .prefetch_related("payments", "credit_notes")
+        .prefetch_related("payments", "refunds", "credit_notes")
     )
     return [invoice for invoice in candidates if invoice.status(today) == InvoiceStatus.OVERDUE]
 

@@ -100,3 +100,25 @@ def invoicing_settings():
     settings.account_number = "12345678"
     settings.save()
     return settings
+
+
+def booking_request(cohort, user, places=2, **fields):
+    """A request for `places` named delegates of the booker's own school."""
+    from bookings.services.booking import BookingRequest, DelegateDetails
+
+    org = user.booker.organisation
+    delegates = fields.pop(
+        "delegates",
+        [
+            DelegateDetails(f"Teacher {i}", f"teacher{i}.{next(_serial)}@{org.pk}.example", "")
+            for i in range(places)
+        ],
+    )
+    return BookingRequest(
+        cohort_id=cohort.pk,
+        organisation_id=org.pk,
+        places=places,
+        delegates=delegates,
+        po_number=fields.pop("po_number", "PO-4471"),
+        **fields,
+    )

@@ -624,7 +624,9 @@ def test_recording_a_payment_makes_the_invoice_part_paid(office_client, office):
     assert payment.amount == Decimal("100.00")
     assert payment.recorded_by == office
     assert payment.reference == "BACS 0042"
-    invoice = Invoice.objects.prefetch_related("payments", "credit_notes").get(pk=invoice.pk)
+    invoice = Invoice.objects.prefetch_related("payments", "refunds", "credit_notes").get(
+        pk=invoice.pk
+    )
     assert invoice.status_label() == "Part paid"
     assert invoice.balance_due == Decimal("368.00")
     assert f"{invoice.number}, which is now part paid" in response.content.decode()
@@ -717,3 +719,57 @@ def test_organisations_are_edited_with_the_model_panels(office_client):
     }
     office_client.post(reverse("bookings_organisations:edit", args=[school.pk]), data)
     assert Organisation.objects.get(pk=school.pk).name == "New Name"
+
+
+def test_the_office_cancels_a_date_from_the_admin(office_client, make_user, client):
+    from django.core import mail
+
+    from bookings.models import BookingStatus, CohortStatus
+
+    cohort = factories.cohort(capacity=10, days_ahead=30)
+    user = factories.booker()
+    booking = place_booking(factories.booking_request(cohort, user, 2), user)
+    url = reverse("bookings_cohorts:cancel", args=[cohort.pk])
+    page = office_client.get(url).content.decode()
+    assert "1 active booking will be cancelled" in page
+    response = office_client.post(url, {"reason": ""})
+    assert "Give the reason" in response.content.decode()
+    cohort.refresh_from_db()
+    assert cohort.status == CohortStatus.OPEN
+    mail.outbox.clear()
+    response = office_client.post(url, {"reason": "Venue flooded"})
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    booking.refresh_from_db()
+    assert cohort.status == CohortStatus.CANCELLED
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.invoices.filter(kind="credit_note").count() == 1
+
+
+def test_the_office_moves_a_booking_from_the_admin(office_client):
+    cohort = factories.cohort(capacity=10, days_ahead=30)
+    target = factories.cohort(capacity=10, days_ahead=60)
+    user = factories.booker()
+    booking = place_booking(factories.booking_request(cohort, user, 2), user)
+    url = reverse("bookings_bookings:move", args=[booking.pk])
+    assert office_client.get(url).status_code == 200
+    response = office_client.post(url, {"cohort": str(target.pk)})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.cohort == target
+
+
+@pytest.mark.parametrize("role", [roles.EDITORS, roles.SCHOOL_BOOKERS])
+def test_only_the_office_cancels_dates_or_moves_bookings(client, make_user, role):
+    cohort = factories.cohort(capacity=10, days_ahead=30)
+    user = factories.booker()
+    booking = place_booking(factories.booking_request(cohort, user, 1), user)
+    client.force_login(make_user(role))
+    for url in (
+        reverse("bookings_cohorts:cancel", args=[cohort.pk]),
+        reverse("bookings_bookings:move", args=[booking.pk]),
+    ):
+        response = client.post(url, {"reason": "x", "cohort": str(cohort.pk)})
+        assert response.status_code in (302, 403)
+    cohort.refresh_from_db()
+    assert cohort.status == "open"

@@ -78,12 +78,14 @@ def test_a_confirmed_booker_is_invoiced_at_once(django_capture_on_commit_callbac
     assert invoice.due_date == invoice.issue_date + datetime.timedelta(days=30)
     assert capacity.places_left(cohort) == 8
     # The confirmation email carries the invoice PDF and the calendar file.
-    message = mail.outbox[-1]
-    assert booking.reference in message.subject
+    [message] = [m for m in mail.outbox if booking.reference in m.subject]
     names = [name for name, _, _ in message.attachments]
     assert names == [invoice.filename, f"coaching-ambassador-{cohort.pk}.ics"]
     assert message.alternatives[0][1] == "text/html"
     assert user.booker.organisation.finance_email in message.cc
+    # Each named delegate gets their joining details, once.
+    joining = sorted(m.to[0] for m in mail.outbox if m.subject.startswith("Joining details"))
+    assert joining == sorted(d.email for d in booking.delegates.all())
 
 
 def test_the_same_request_twice_makes_one_booking():

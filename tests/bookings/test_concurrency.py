@@ -117,3 +117,52 @@ def test_a_voucher_limited_to_three_uses_is_used_three_times():
     voucher.refresh_from_db()
     assert voucher.times_used == 3
     assert Booking.objects.filter(voucher=voucher).count() == 3
+
+
+def test_the_return_page_and_the_webhook_race_to_one_confirmation(fake_stripe):
+    """The booker's return and Stripe's webhook arrive together: one confirmation, one
+    invoice, one payment, one email."""
+    import json
+    import time
+
+    from django.core import mail
+    from django.test import Client
+    from django.urls import reverse
+
+    from bookings.models import Payment
+    from bookings.services.card import open_booking_checkout
+    from tests.stripe_fake import sign_payload
+
+    factories.invoicing_settings()
+    cohort = factories.cohort(capacity=10)
+    user = factories.booker()
+    booking = place_booking(one_place(cohort, user, 1, payment_method="card"), user)
+    checkout = open_booking_checkout(booking, success_url="http://t/s", cancel_url="http://t/c")
+    event = fake_stripe.event(
+        "checkout.session.completed", fake_stripe.complete(checkout.session_id)
+    )
+    payload = json.dumps(event).encode()
+    header = sign_payload(payload, "whsec_test_fake", int(time.time()))
+    mail.outbox.clear()
+
+    def arrive(i):
+        client = Client()
+        if i == 0:
+            client.force_login(user)
+            return client.get(
+                reverse("payments:card-return"), {"session_id": checkout.session_id}
+            ).status_code
+        return client.post(
+            reverse("payments:stripe-webhook"),
+            data=payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=header,
+        ).status_code
+
+    for _ in range(3):  # and a replay of both afterwards
+        assert at_once(arrive, count=2) == [302, 200]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert Invoice.objects.filter(booking=booking).count() == 1
+    assert Payment.objects.filter(invoice__booking=booking).count() == 1
+    assert len([m for m in mail.outbox if booking.reference in m.subject]) == 1

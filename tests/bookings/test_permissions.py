@@ -39,6 +39,10 @@ def private_urls(booking, invoice):
         "calendar": reverse("bookings:booking-calendar", args=[booking.reference]),
         "name delegates": reverse("bookings:name-delegates", args=[booking.reference]),
         "invoice": reverse("bookings:invoice-pdf", args=[invoice.number]),
+        "cancel": reverse("bookings:cancel", args=[booking.reference]),
+        "substitute": reverse(
+            "bookings:substitute", args=[booking.reference, booking.delegates.first().pk]
+        ),
     }
 
 

@@ -141,7 +141,7 @@ def test_other_schools_bookings_are_there_without_demo_users():
     assert Payment.objects.exists()
     # Nothing for the housekeeping jobs to act on: other tests count what they do.
     invoices = Invoice.objects.filter(kind=DocumentKind.INVOICE).prefetch_related(
-        "payments", "credit_notes"
+        "payments", "refunds", "credit_notes"
     )
     assert InvoiceStatus.OVERDUE not in {invoice.status() for invoice in invoices}
     assert not Booking.objects.filter(status=BookingStatus.PENDING).exists()
@@ -160,7 +160,7 @@ def test_the_demo_booker_has_a_booking_in_every_state(django_capture_on_commit_c
     assert user.booker.email_confirmed
     bookings = Booking.objects.filter(booker=user)
     invoices = Invoice.objects.filter(booking__booker=user).prefetch_related(
-        "payments", "credit_notes"
+        "payments", "refunds", "credit_notes"
     )
     statuses = {invoice.status() for invoice in invoices if invoice.kind == DocumentKind.INVOICE}
     assert statuses == {

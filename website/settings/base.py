@@ -165,11 +165,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "office@coaching.examp
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "office@coaching.example")
 
-# Card payments arrive with the bookings issue; the keys are read here so that every
-# environment configures them the same way.
+# Card payments with Stripe Checkout. Without the secret key and the webhook's signing
+# secret, card payment is not offered and bookings are taken by invoice only.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# Only for tests and benchmarks, which point the real client at a local fake of the API.
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 
 # Background work (emails with PDFs, reminders) is queued in the database and run by
 # `manage.py db_worker`; `make run` starts one beside the web server. Tests run tasks

@@ -1,16 +1,17 @@
-"""Run every few minutes from cron: expire bookings whose hold lapsed and queue the
-overdue-invoice reminders (sent by the task worker)."""
+"""Run every few minutes from cron (`make run` runs it every five): release places whose
+hold lapsed (closing unfinished card payments at Stripe first) and queue the reminders
+(sent by the task worker)."""
 
 from django.core.management.base import BaseCommand
 
-from bookings.services.booking import expire_lapsed_holds
+from bookings.services.card import release_lapsed_places
 from bookings.tasks import send_overdue_reminders
 
 
 class Command(BaseCommand):
-    help = "Expire lapsed holds and queue reminders for overdue invoices."
+    help = "Release lapsed holds and queue reminders."
 
     def handle(self, *args, **options):
-        expired = expire_lapsed_holds()
+        release_lapsed_places.enqueue()
         send_overdue_reminders.enqueue()
-        self.stdout.write(f"Expired {expired} booking(s); queued the overdue reminders.")
+        self.stdout.write("Queued the release of lapsed holds and the reminders.")
