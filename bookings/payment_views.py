@@ -23,7 +23,8 @@ from .services import card
 logger = logging.getLogger(__name__)
 
 
-def _return_urls(request, reference):  # the booking flow (views.py) sends the same
+def card_return_urls(reference):
+    """Where Stripe sends the booker back: after paying, and if they turn back."""
     success = absolute(reverse("payments:card-return")) + "?session_id={CHECKOUT_SESSION_ID}"
     cancel = absolute(reverse("bookings:booking-detail", args=[reference])) + "?payment=cancelled"
     return success, cancel
@@ -44,7 +45,7 @@ def pay_booking(request, reference):
     if not gateway.card_payments_enabled():
         messages.error(request, "Card payment is not available at the moment.")
         return redirect("bookings:booking-detail", reference=reference)
-    success, cancel = _return_urls(request, reference)
+    success, cancel = card_return_urls(reference)
     try:
         checkout = card.open_booking_checkout(
             booking, success_url=success, cancel_url=cancel, actor=request.user
@@ -69,7 +70,7 @@ def pay_invoice(request, number):
     if not gateway.card_payments_enabled():
         messages.error(request, "Card payment is not available at the moment.")
         return redirect("bookings:booking-detail", reference=reference)
-    success, cancel = _return_urls(request, reference)
+    success, cancel = card_return_urls(reference)
     try:
         checkout = card.open_invoice_checkout(
             invoice, success_url=success, cancel_url=cancel, actor=request.user

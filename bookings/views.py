@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET
 
 from .calendar import calendar_response
 from .cohort_calendars import calendar_filename, cohort_calendar
-from .emails import absolute
 from .forms import (
     MAX_DELEGATE_ROWS,
     BookingDetailsForm,
@@ -38,6 +37,7 @@ from .models import (
     Organisation,
     PaymentMethod,
 )
+from .payment_views import card_return_urls
 from .payments import CARD_UNAVAILABLE_NOTE, payment_method_choices
 from .pdf import document_pdf_response
 from .services import capacity
@@ -348,11 +348,7 @@ def review(request, cohort_id, key):
 def _send_to_card_payment(request, booking):
     """Open the Checkout Session and send the booker to Stripe. If Stripe cannot be
     reached, the booking page says so and offers to try again (the places stay held)."""
-    success = absolute(reverse("payments:card-return")) + "?session_id={CHECKOUT_SESSION_ID}"
-    cancel = (
-        absolute(reverse("bookings:booking-detail", args=[booking.reference]))
-        + "?payment=cancelled"
-    )
+    success, cancel = card_return_urls(booking.reference)
     try:
         checkout = open_booking_checkout(
             booking, success_url=success, cancel_url=cancel, actor=request.user
