@@ -293,6 +293,14 @@ class CohortIndexView(ExportFormattingMixin, IndexView):
                 priority=40,
             )
         )
+        buttons.append(
+            Button(
+                "Waiting list",
+                url=reverse(f"{COHORTS}:waiting", args=[quote(instance.pk)]),
+                icon_name="list-ol",
+                priority=45,
+            )
+        )
         if instance.status != CohortStatus.CANCELLED and self.permission_policy.user_has_permission(
             self.request.user, "change"
         ):

@@ -5,7 +5,7 @@ however many bookings there are."""
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from .models import Booking, BookingStatus, Delegate, Invoice, InvoiceStatus
+from .models import Booking, BookingStatus, Delegate, Invoice, InvoiceStatus, WaitingListEntry
 from .stripe_gateway import card_payments_enabled
 
 OWING = (InvoiceStatus.UNPAID, InvoiceStatus.PART_PAID, InvoiceStatus.OVERDUE)
@@ -42,6 +42,13 @@ def booker_dashboard(user, now=None):
         b for b in upcoming if b.places_to_name() and not b.cohort.naming_deadline_passed(today)
     ]
     owing = [i for i in invoices if i.status(today) in OWING]
+    waiting = list(
+        WaitingListEntry.objects.for_user(user)
+        .active()
+        .filter(cohort__starts_at__gt=now)
+        .select_related("cohort__course", "organisation", "offer_hold")
+        .order_by("cohort__starts_at", "pk")
+    )
     return {
         "booker": booker,
         "organisation": booker.organisation,
@@ -53,4 +60,6 @@ def booker_dashboard(user, now=None):
         "overdue": [i for i in owing if i.status(today) == InvoiceStatus.OVERDUE],
         "today": today,
         "pay_by_card": card_payments_enabled(),
+        "waiting": waiting,
+        "offers": [e for e in waiting if e.offer_is_open(now)],
     }

@@ -9,7 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .cohort_calendars import calendar_filename, cohort_calendar
-from .models import Booking, BookingStatus, CardCheckout, Cohort, Delegate, Invoice
+from .models import (
+    Booking,
+    BookingStatus,
+    CardCheckout,
+    Cohort,
+    Delegate,
+    Invoice,
+    WaitingListEntry,
+    WaitingStatus,
+)
 from .pdf import render_document_pdf
 from .tokens import email_confirmation_token
 
@@ -334,3 +343,45 @@ def send_cohort_cancelled(cohort_id, cancelled, reason):
         )
         for delegate in Delegate.objects.filter(pk__in=delegate_ids):
             send_delegate_cancelled(booking, delegate, "the course date has been cancelled")
+
+
+# --- Waiting lists ----------------------------------------------------------------------------
+
+
+def _entry(entry_id):
+    return WaitingListEntry.objects.select_related(
+        "cohort__course", "organisation", "booker", "offer_hold"
+    ).get(pk=entry_id)
+
+
+def _entry_recipients(entry):
+    return [entry.contact_email, entry.booker.email]
+
+
+def send_waiting_list_joined(entry_id):
+    entry = _entry(entry_id)
+    _send(
+        "waiting_list_joined",
+        {
+            "entry": entry,
+            "cohort": entry.cohort,
+            "account_url": absolute(reverse("accounts:account")),
+        },
+        to=_entry_recipients(entry),
+    )
+
+
+def send_waiting_list_offer(entry_id):
+    entry = _entry(entry_id)
+    if entry.status != WaitingStatus.OFFERED:
+        return  # booked or withdrawn before the worker got here
+    _send(
+        "waiting_list_offer",
+        {
+            "entry": entry,
+            "cohort": entry.cohort,
+            "expires_at": entry.offer_hold.expires_at,
+            "offer_url": absolute(reverse("bookings:waiting-offer", args=[entry.token])),
+        },
+        to=_entry_recipients(entry),
+    )

@@ -1,6 +1,9 @@
-"""Pages show places left on each date, and the anonymous page cache keeps whole pages:
-any change to a cohort, its sessions, a booking or a hold clears it once the change
-has committed, so that a date shows as full everywhere at once."""
+"""Reactions to changes.
+
+Pages show places left on each date, and the anonymous page cache keeps whole pages: any
+change to a cohort, its sessions, a booking or a hold clears it once the change has
+committed, so that a date shows as full everywhere at once. Places freed on a date are
+offered to its waiting list."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -8,7 +11,9 @@ from django.dispatch import receiver
 
 from website.cache import purge_page_cache
 
-from .models import Booking, Cohort, CohortSession, Hold
+from .events import places_freed
+from .models import Booking, Cohort, CohortSession, Hold, WaitingListEntry, WaitingStatus
+from .services.waiting import offer_free_places
 
 
 @receiver([post_save, post_delete], sender=Cohort)
@@ -17,3 +22,15 @@ from .models import Booking, Cohort, CohortSession, Hold
 @receiver([post_save, post_delete], sender=Hold)
 def purge_pages_showing_places(**kwargs):
     transaction.on_commit(purge_page_cache)
+
+
+@receiver(places_freed, sender=Cohort)
+def offer_freed_places(cohort, places_left, now, **kwargs):
+    """Places are free on a date with schools waiting whose request fits: offer them at
+    once, under the lock the change already holds. The offering refreshes the status
+    without sending this signal again."""
+    waiting = WaitingListEntry.objects.filter(
+        cohort=cohort, status=WaitingStatus.WAITING, places__lte=places_left
+    )
+    if waiting.exists():
+        offer_free_places(cohort, now)

@@ -42,6 +42,16 @@ def card_payment_settled(checkout_id, outcome):
 
 
 @task()
+def waiting_list_joined(entry_id):
+    emails.send_waiting_list_joined(entry_id)
+
+
+@task()
+def waiting_list_offered(entry_id):
+    emails.send_waiting_list_offer(entry_id)
+
+
+@task()
 def send_overdue_reminders():
     """Queue one reminder per overdue invoice (the housekeeping command, run by cron,
     enqueues this)."""

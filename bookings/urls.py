@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import change_views, views
+from . import change_views, views, waiting_views
 
 app_name = "bookings"
 
 urlpatterns = [
     path("book/<int:cohort_id>/", views.book, name="book"),
     path("book/<int:cohort_id>/review/<uuid:key>/", views.review, name="review"),
+    path("book/<int:cohort_id>/waiting-list/", waiting_views.join, name="waiting-join"),
+    path("waiting-list/<str:token>/", waiting_views.offer, name="waiting-offer"),
+    path("waiting-list/<str:token>/leave/", waiting_views.leave, name="waiting-leave"),
     path("confirm-email/<str:token>/", views.confirm_email_view, name="confirm-email"),
     path(
         "dates/<int:cohort_id>/calendar.ics",

@@ -52,6 +52,7 @@ from .services.booking import (
     preview,
 )
 from .services.card import PaymentError, open_booking_checkout
+from .services.waiting import open_offer
 from .stripe_gateway import card_payments_enabled
 from .tokens import read_email_confirmation_token
 
@@ -92,6 +93,13 @@ class BookingFlow:
         self.new_account = not user.is_authenticated
         self.new_organisation = self.booker is None
         self.errors = {}  # "cohort" and "delegates" messages shown above their sections
+        # A waiting-list offer being spent: its link travels with the form and the draft.
+        self.offer_token = ((data or {}).get("offer") or request.GET.get("offer", ""))[:40]
+        self.offer = (
+            open_offer(self.offer_token, cohort, None)
+            if self.offer_token and self.booker is not None
+            else None
+        )
         organisations = None if self.new_organisation else self.booker.organisation.bookable_for()
         initial = self._initial()
         self.details = BookingDetailsForm(
@@ -117,9 +125,9 @@ class BookingFlow:
         return max(1, min(limit, MAX_DELEGATE_ROWS, self.cohort.capacity))
 
     def _initial(self):
-        initial = {"places": 1}
+        initial = {"places": self.offer.places if self.offer else 1}
         if self.booker is not None:
-            org = self.booker.organisation
+            org = self.offer.organisation if self.offer else self.booker.organisation
             initial.update(
                 organisation=org.pk,
                 billing_name=org.name,
@@ -191,6 +199,7 @@ class BookingFlow:
             finance_email=data["finance_email"],
             voucher_code=data["voucher_code"],
             payment_method=data["payment_method"],
+            offer_token=self.offer_token,
             idempotency_key=uuid.UUID(self.key),
         )
 
@@ -261,7 +270,9 @@ class BookingFlow:
             "card_unavailable_note": CARD_UNAVAILABLE_NOTE,
             "cohort": self.cohort,
             "flow": self,
-            "places_left": capacity.places_left(self.cohort),
+            "places_left": capacity.places_left(
+                self.cohort, exclude_hold_ids=[self.offer.offer_hold_id] if self.offer else ()
+            ),
             "window_problem": self.cohort.booking_window_problem(),
             "sign_in_url": reverse("accounts:sign-in") + "?next=" + self.request.path,
             **extra,

@@ -15,6 +15,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from . import admin_views as views
+from .admin_waiting import WaitingListView
 from .models import Booker, Booking, Cohort, Invoice, Organisation, Payment, Voucher
 
 
@@ -193,6 +194,7 @@ class CohortViewSet(BookingsViewSet):
         return [
             path("delegates/<int:pk>/", views.CohortDelegatesView.as_view(), name="delegates"),
             path("cancel/<int:pk>/", views.CancelCohortView.as_view(), name="cancel"),
+            path("waiting/<int:pk>/", WaitingListView.as_view(), name="waiting"),
         ]
 
 

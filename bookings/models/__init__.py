@@ -33,8 +33,11 @@ from .payments import (
     RefundStatus,
     StripeEvent,
 )
+from .waiting import WaitingListEntry, WaitingStatus
 
 __all__ = [
+    "WaitingListEntry",
+    "WaitingStatus",
     "StripeEvent",
     "RefundStatus",
     "Refund",

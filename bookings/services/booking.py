@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..pricing import Buyer, PricingError, quote
 from ..tasks import booking_cancelled, booking_placed
-from . import capacity
+from . import capacity, waiting
 from .invoicing import issue_credit_note, issue_invoice, seller_details_missing
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ class BookingRequest:
     finance_email: str = ""
     voucher_code: str = ""
     payment_method: str = PaymentMethod.INVOICE
+    # The link of a waiting-list offer: its held places count as free for this booking.
+    offer_token: str = ""
     idempotency_key: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -193,10 +195,23 @@ def preview(request, organisation, now=None):
     check_delegates(cohort, request.places, request.delegates, today)
     voucher = find_voucher(request.voucher_code)
     result = price(cohort, request.places, organisation, voucher, today)
-    left = capacity.places_left(cohort, now)
+    offer = waiting.open_offer(request.offer_token, cohort, organisation.pk, now)
+    left = capacity.places_left(cohort, now, exclude_hold_ids=_offer_holds(offer))
     if request.places > left:
-        raise BookingError("places", full_message(left))
+        raise BookingError("places", _full_message(left, request, offer))
     return result
+
+
+def _offer_holds(offer):
+    return [offer.offer_hold_id] if offer else []
+
+
+def _full_message(left, request, offer):
+    if request.offer_token and offer is None:
+        return "The places offered to you from the waiting list are no longer held. " + (
+            full_message(left)
+        )
+    return full_message(left)
 
 
 def _organisation_for(request, booker_organisation):
@@ -260,10 +275,11 @@ def _place(request, user, now):
     check_delegates(cohort, request.places, request.delegates, today)
     voucher = find_voucher(request.voucher_code, lock=True)
     result = price(cohort, request.places, organisation, voucher, today)
+    offer = waiting.open_offer(request.offer_token, cohort, organisation.pk, now, lock=True)
     try:
-        capacity.take_places(cohort, request.places, now)
+        capacity.take_places(cohort, request.places, now, exclude_hold_ids=_offer_holds(offer))
     except capacity.CohortFull as full:
-        raise BookingError("places", full_message(full.places_left)) from full
+        raise BookingError("places", _full_message(full.places_left, request, offer)) from full
 
     booking = Booking.objects.create(
         cohort=cohort,
@@ -300,9 +316,12 @@ def _place(request, user, now):
         booking=booking,
         actor=user,
         action="booked",
-        detail=f"{request.places} places, £{result.gross_total} including VAT",
+        detail=f"{request.places} places, £{result.gross_total} including VAT"
+        + (" (places offered from the waiting list)" if offer else ""),
         at=now,
     )
+    if offer is not None:
+        waiting.spend_offer(offer, booking, now)
     if booking.awaits_card_payment:
         # Confirmed when Stripe says the payment succeeded (services/card.py).
         Hold.objects.create(

@@ -10,6 +10,7 @@ which serialises bookings the same way (more coarsely).
 from django.db.models import Sum
 from django.utils import timezone
 
+from ..events import places_freed
 from ..models import Booking, BookingStatus, Cohort, CohortStatus, Hold
 
 
@@ -53,9 +54,11 @@ def take_places(cohort, places, now=None, exclude_hold_ids=()):
     return left - places
 
 
-def refresh_full_status(cohort, now=None):
+def refresh_full_status(cohort, now=None, *, offer_waiting=True):
     """Show the cohort as full the moment its last place goes, and open again when a
-    place comes back. The cohort must be locked by the caller."""
+    place comes back. The cohort must be locked by the caller. With places free, the
+    waiting list hears of it (`places_freed`; signals.py offers them once committed)."""
+    now = now or timezone.now()
     left = places_left(cohort, now)
     status = cohort.status
     if status == CohortStatus.OPEN and left == 0:
@@ -64,4 +67,6 @@ def refresh_full_status(cohort, now=None):
         cohort.status = CohortStatus.OPEN
     if cohort.status != status:
         Cohort.objects.filter(pk=cohort.pk).update(status=cohort.status)
+    if offer_waiting and left > 0:
+        places_freed.send(sender=Cohort, cohort=cohort, places_left=left, now=now)
     return left

@@ -31,6 +31,7 @@ from . import capacity
 from .booking import BookingError, cancel_booking, check_delegates, full_message
 from .card import close_checkout, refund_to_card
 from .invoicing import CreditRequest, creditable_lines, issue_credit_note
+from .waiting import close_waiting_list
 
 
 def _active(booking):
@@ -348,6 +349,7 @@ def cancel_cohort(cohort, *, reason, actor, now=None):
                 refund_credit(note, reason=reason, actor=actor, now=now)
             _close_open_checkouts(booking)
             done.append((booking.pk, [n.pk for n in notes], delegates if was_confirmed else []))
+        close_waiting_list(cohort, now)
         cohort.holds.filter(released_at__isnull=True).update(released_at=now)
         transaction.on_commit(lambda: cohort_cancelled.enqueue(cohort.pk, done, reason))
     return len(done)

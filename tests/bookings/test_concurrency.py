@@ -166,3 +166,56 @@ def test_the_return_page_and_the_webhook_race_to_one_confirmation(fake_stripe):
     assert Invoice.objects.filter(booking=booking).count() == 1
     assert Payment.objects.filter(invoice__booking=booking).count() == 1
     assert len([m for m in mail.outbox if booking.reference in m.subject]) == 1
+
+
+def test_an_offer_from_the_waiting_list_never_oversells_when_bookings_race_it():
+    from bookings.models import WaitingListEntry, WaitingStatus
+    from bookings.services.changes import cancel_whole_booking
+    from bookings.services.waiting import join_waiting_list
+
+    factories.invoicing_settings()
+    cohort = factories.cohort(capacity=10)
+    big, small = factories.booker(), factories.booker()
+    place_booking(factories.booking_request(cohort, big, 8), big)
+    leaving = place_booking(factories.booking_request(cohort, small, 2), small)
+    waiting_user = factories.booker()
+    entry = join_waiting_list(
+        cohort.pk,
+        waiting_user,
+        waiting_user.booker.organisation,
+        2,
+        contact_name="Robin Waits",
+        contact_email="robin@wait.example",
+    )
+    users = [factories.booker() for _ in range(THREADS)]
+
+    # A cancellation frees two places while twenty bookers try for one each: the places
+    # go to the waiting list in the cancellation's own transaction, so no booker gets
+    # them, whichever order the lock is taken in.
+    def first_race(i):
+        if i == 0:
+            return cancel_whole_booking(leaving, actor=small)
+        return place_booking(one_place(cohort, users[i], i), users[i])
+
+    results = at_once(first_race)
+    booked = [r for r in results[1:] if isinstance(r, Booking)]
+    assert booked == [], results
+    assert all(isinstance(r, BookingError) for r in results[1:]), results
+    entry.refresh_from_db()
+    assert entry.status == WaitingStatus.OFFERED
+    assert capacity.places_left(cohort) == 0
+
+    # The school offered the places books them while the others try again.
+    def second_race(i):
+        if i == 0:
+            request = factories.booking_request(cohort, waiting_user, 2, offer_token=entry.token)
+            return place_booking(request, waiting_user)
+        return place_booking(one_place(cohort, users[i], 100 + i), users[i])
+
+    results = at_once(second_race)
+    assert isinstance(results[0], Booking), results[0]
+    assert all(isinstance(r, BookingError) for r in results[1:]), results
+    confirmed = Booking.objects.filter(cohort=cohort, status=BookingStatus.CONFIRMED)
+    assert sum(confirmed.values_list("places", flat=True)) == 10
+    assert capacity.places_left(cohort) == 0
+    assert WaitingListEntry.objects.get(pk=entry.pk).status == WaitingStatus.BOOKED

@@ -49,7 +49,8 @@ def test_the_course_page_lists_open_dates_with_places_left(client):
     assert reverse("bookings:book", args=[open_run.pk]) in items[0]
     assert reverse("bookings:cohort-calendar", args=[open_run.pk]) in items[0]
     assert "Full" in items[1]
-    assert reverse("bookings:book", args=[full.pk]) not in items[1]
+    assert f'href="{reverse("bookings:book", args=[full.pk])}"' not in items[1]
+    assert reverse("bookings:waiting-join", args=[full.pk]) in items[1]
     assert "Northlight Centre" in items[0]
 
 
