@@ -49,6 +49,7 @@ from .models import (
 )
 from .services.booking import BookingError
 from .services.changes import cancel_cohort, cancel_whole_booking, move_booking
+from .services.go_ahead import confirm_go_ahead
 from .services.invoicing import InvoicingError, record_payment
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -301,6 +302,17 @@ class CohortIndexView(ExportFormattingMixin, IndexView):
                 priority=45,
             )
         )
+        if instance.awaits_go_ahead and self.permission_policy.user_has_permission(
+            self.request.user, "change"
+        ):
+            buttons.append(
+                Button(
+                    "Confirm this date goes ahead",
+                    url=reverse(f"{COHORTS}:confirm", args=[quote(instance.pk)]),
+                    icon_name="check",
+                    priority=55,
+                )
+            )
         if instance.status != CohortStatus.CANCELLED and self.permission_policy.user_has_permission(
             self.request.user, "change"
         ):
@@ -761,6 +773,48 @@ class CancelCohortView(OfficeActionView):
     def act(self, data):
         count = cancel_cohort(self.object, reason=data["reason"], actor=self.request.user)
         return f"{self.object} is cancelled, with {count} booking{'s' if count != 1 else ''}."
+
+
+class ConfirmCohortView(OfficeActionView):
+    """Confirm that a date which needed enough delegates goes ahead."""
+
+    model = Cohort
+    form_class = forms.Form
+    page_title = "Confirm this date goes ahead"
+    header_icon = "check"
+    submit_label = "Confirm: the date goes ahead"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Cohort.objects.select_related("course"), pk=kwargs["pk"])
+        self.back_url = reverse(f"{COHORTS}:index")
+
+    def get_explanation(self):
+        cohort = self.object
+        if cohort.go_ahead_confirmed_at:
+            when = timezone.localtime(cohort.go_ahead_confirmed_at).strftime("%-d %B %Y %H:%M")
+            return f"This date was confirmed on {when}; confirming again sends nothing."
+        booked = cohort.places_confirmed()
+        minimum = cohort.min_delegates or 0
+        short = (
+            f"{minimum - booked} short of the minimum of {minimum}"
+            if booked < minimum
+            else f"the minimum of {minimum} is reached"
+        )
+        return (
+            f"{booked} place{'s' if booked != 1 else ''} booked ({short}). Every named delegate "
+            "is emailed the joining details, once, and each booker is told the date is "
+            "confirmed. To call it off instead, cancel the date."
+        )
+
+    def act(self, data):
+        try:
+            done = confirm_go_ahead(self.object, actor=self.request.user)
+        except ValueError as error:
+            raise BookingError(None, str(error)) from error
+        if not done:
+            return f"{self.object} was already confirmed: nothing sent again."
+        return f"{self.object} is confirmed: joining details are on their way."
 
 
 # --- The trainer's delegate list --------------------------------------------------------

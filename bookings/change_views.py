@@ -144,7 +144,11 @@ def delegate_feed(request, token):
     if delegate is None or not token:
         raise Http404("No such calendar.")
     booking = delegate.booking
-    confirmed = booking.status == BookingStatus.CONFIRMED and delegate.cancelled_at is None
+    confirmed = (
+        booking.status == BookingStatus.CONFIRMED
+        and delegate.cancelled_at is None
+        and booking.cohort.is_going_ahead
+    )
     gone = delegate.cancelled_at is not None or booking.status in (
         BookingStatus.CANCELLED,
         BookingStatus.EXPIRED,

@@ -20,6 +20,7 @@ from .models import (
     WaitingStatus,
 )
 from .pdf import render_document_pdf
+from .stripe_gateway import card_payments_enabled
 from .tokens import email_confirmation_token
 
 logger = logging.getLogger(__name__)
@@ -76,10 +77,11 @@ def send_booking_placed(booking_id):
 def send_booking_confirmation(booking):
     invoices = [i for i in booking.invoices.all() if not i.is_credit_note]
     attachments = [(i.filename, render_document_pdf(i), "application/pdf") for i in invoices]
+    # The delegates' copy carries joining links: not until the date is going ahead.
     attachments.append(
         (
             calendar_filename(booking.cohort),
-            cohort_calendar(booking.cohort, for_delegates=True),
+            cohort_calendar(booking.cohort, for_delegates=booking.cohort.is_going_ahead),
             "text/calendar",
         )
     )
@@ -136,18 +138,41 @@ def send_booking_cancelled(booking_id, credit_note_ids):
     )
 
 
-def send_overdue_reminder(invoice_id):
+def send_invoice_reminder(invoice_id, kind):
+    """A polite note on the day an invoice falls due ("due"), or a reminder once it is
+    overdue ("overdue")."""
     invoice = (
         Invoice.objects.select_related("booking__booker", "booking__cohort__course")
         .prefetch_related("lines", "payments", "refunds", "credit_notes")
         .get(pk=invoice_id)
     )
     _send(
-        "invoice_overdue",
-        {"invoice": invoice, "booking": invoice.booking},
+        "invoice_overdue" if kind == "overdue" else "invoice_due",
+        {
+            "invoice": invoice,
+            "booking": invoice.booking,
+            "booking_url": _booking_url(invoice.booking),
+            "pay_by_card": card_payments_enabled(),
+        },
         to=[invoice.buyer_email],
         cc=[invoice.booking.booker.email],
         attachments=[(invoice.filename, render_document_pdf(invoice), "application/pdf")],
+    )
+
+
+def send_session_reminder(delegate_id, session_id):
+    delegate = Delegate.objects.select_related("booking__cohort__course").get(pk=delegate_id)
+    cohort = delegate.booking.cohort
+    session = cohort.sessions.get(pk=session_id)
+    _send(
+        "session_reminder",
+        {
+            "delegate": delegate,
+            "cohort": cohort,
+            "session": session,
+            "feed_url": absolute(reverse("bookings:delegate-feed", args=[delegate.calendar_token])),
+        },
+        to=[delegate.email],
     )
 
 
@@ -384,4 +409,43 @@ def send_waiting_list_offer(entry_id):
             "offer_url": absolute(reverse("bookings:waiting-offer", args=[entry.token])),
         },
         to=_entry_recipients(entry),
+    )
+
+
+# --- Dates that need enough delegates ---------------------------------------------------------
+
+
+def send_cohort_going_ahead(cohort_id):
+    cohort = Cohort.objects.select_related("course").get(pk=cohort_id)
+    bookings = Booking.objects.filter(cohort=cohort, status=BookingStatus.CONFIRMED)
+    for booking_id in bookings.values_list("pk", flat=True):
+        booking = _booking(booking_id)
+        sent = send_joining_details(booking)
+        _send(
+            "cohort_going_ahead",
+            {
+                "booking": booking,
+                "cohort": booking.cohort,
+                "delegates_sent": sent,
+                "to_name": booking.places_to_name(),
+                "booking_url": _booking_url(booking),
+            },
+            to=[booking.booker.email],
+        )
+
+
+def send_go_ahead_decision_due(cohort_id):
+    cohort = Cohort.objects.select_related("course").get(pk=cohort_id)
+    booked = cohort.places_confirmed()
+    admin = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    _send(
+        "go_ahead_decision_due",
+        {
+            "cohort": cohort,
+            "booked": booked,
+            "short_by": max(cohort.min_delegates - booked, 0),
+            "confirm_url": admin + reverse("bookings_cohorts:confirm", args=[cohort.pk]),
+            "cancel_url": admin + reverse("bookings_cohorts:cancel", args=[cohort.pk]),
+        },
+        to=[settings.OFFICE_EMAIL],
     )

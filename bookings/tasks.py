@@ -7,7 +7,14 @@ that made the change has committed.
 from django_tasks import task
 
 from . import emails
-from .services.reminders import claim_overdue_reminder, overdue_invoices
+from .models import InvoiceReminder
+from .services.reminders import (
+    claim_invoice_reminder,
+    claim_session_reminder,
+    invoices_falling_due,
+    overdue_invoices,
+    session_reminders_due,
+)
 
 
 @task()
@@ -42,6 +49,18 @@ def card_payment_settled(checkout_id, outcome):
 
 
 @task()
+def cohort_going_ahead(cohort_id):
+    """The office confirmed a date that needed enough delegates: joining details for
+    every named delegate (once each), and word to each booker."""
+    emails.send_cohort_going_ahead(cohort_id)
+
+
+@task()
+def go_ahead_decision_due(cohort_id):
+    emails.send_go_ahead_decision_due(cohort_id)
+
+
+@task()
 def waiting_list_joined(entry_id):
     emails.send_waiting_list_joined(entry_id)
 
@@ -53,23 +72,49 @@ def waiting_list_offered(entry_id):
 
 @task()
 def send_overdue_reminders():
-    """Queue one reminder per overdue invoice (the housekeeping command, run by cron,
-    enqueues this)."""
-    invoices = overdue_invoices()
-    for invoice in invoices:
-        send_overdue_reminder.enqueue(invoice.pk)
-    return len(invoices)
+    """Queue one reminder per overdue invoice, and a polite one per invoice falling due
+    today (the housekeeping command, run by cron, enqueues this)."""
+    overdue = overdue_invoices()
+    for invoice in overdue:
+        send_invoice_reminder.enqueue(invoice.pk, InvoiceReminder.OVERDUE)
+    falling_due = invoices_falling_due()
+    for invoice in falling_due:
+        send_invoice_reminder.enqueue(invoice.pk, InvoiceReminder.DUE)
+    return len(overdue) + len(falling_due)
 
 
 @task()
-def send_overdue_reminder(invoice_id):
+def send_invoice_reminder(invoice_id, kind):
     """Claim and send one reminder; if sending fails the claim is undone, so that the
     next run tries again instead of never chasing that invoice."""
-    reminder = claim_overdue_reminder(invoice_id)
+    reminder = claim_invoice_reminder(invoice_id, kind)
     if reminder is None:
         return False  # another worker has it, or it was sent already
     try:
-        emails.send_overdue_reminder(invoice_id)
+        emails.send_invoice_reminder(invoice_id, kind)
+    except Exception:
+        reminder.delete()
+        raise
+    return True
+
+
+@task()
+def send_session_reminders():
+    """Queue a reminder for each delegate of each session starting within the lead time
+    (SESSION_REMINDER_HOURS)."""
+    due = session_reminders_due()
+    for delegate_id, session_id in due:
+        send_session_reminder.enqueue(delegate_id, session_id)
+    return len(due)
+
+
+@task()
+def send_session_reminder(delegate_id, session_id):
+    reminder = claim_session_reminder(delegate_id, session_id)
+    if reminder is None:
+        return False
+    try:
+        emails.send_session_reminder(delegate_id, session_id)
     except Exception:
         reminder.delete()
         raise

@@ -491,8 +491,9 @@ def booking_calendar(request, reference):
         _bookings_for(request.user).prefetch_related("cohort__sessions"), reference=reference
     )
     # Joining links only once the booking is confirmed (not while an unverified sign-up
-    # waits, nor after a cancellation); until then, the public copy.
-    confirmed = booking.status == BookingStatus.CONFIRMED
+    # waits, nor after a cancellation, nor before a date needing enough delegates is
+    # confirmed); until then, the public copy.
+    confirmed = booking.status == BookingStatus.CONFIRMED and booking.cohort.is_going_ahead
     ics = cohort_calendar(booking.cohort, for_delegates=confirmed)
     return calendar_response(ics, calendar_filename(booking.cohort))
 

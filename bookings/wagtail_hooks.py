@@ -195,6 +195,7 @@ class CohortViewSet(BookingsViewSet):
             path("delegates/<int:pk>/", views.CohortDelegatesView.as_view(), name="delegates"),
             path("cancel/<int:pk>/", views.CancelCohortView.as_view(), name="cancel"),
             path("waiting/<int:pk>/", WaitingListView.as_view(), name="waiting"),
+            path("confirm/<int:pk>/", views.ConfirmCohortView.as_view(), name="confirm"),
         ]
 
 

@@ -11,7 +11,7 @@ from .bookings import (
     PaymentMethod,
     Voucher,
 )
-from .cohorts import Cohort, CohortSession, CohortStatus, term_of
+from .cohorts import Cohort, CohortSession, CohortStatus, SessionReminder, term_of
 from .invoices import (
     DocumentCounter,
     DocumentKind,
@@ -36,6 +36,7 @@ from .payments import (
 from .waiting import WaitingListEntry, WaitingStatus
 
 __all__ = [
+    "SessionReminder",
     "WaitingListEntry",
     "WaitingStatus",
     "StripeEvent",

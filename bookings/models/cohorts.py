@@ -154,6 +154,23 @@ class Cohort(ClusterableModel):
         default=50,
         validators=[MaxValueValidator(100)],
     )
+    min_delegates = models.PositiveSmallIntegerField(
+        "minimum delegates",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Leave blank if the date runs however many book. If set, the date is shown "
+        "as 'to be confirmed' and joining details wait until you confirm it goes ahead.",
+    )
+    decide_by = models.DateField(
+        "decide by",
+        null=True,
+        blank=True,
+        help_text="The day by which you confirm or cancel the date; you are reminded a few "
+        "days before.",
+    )
+    go_ahead_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Copied from the sessions on save, so that listings can sort and filter by date.
     starts_at = models.DateTimeField(null=True, editable=False, db_index=True)
     ends_at = models.DateTimeField(null=True, editable=False)
@@ -171,6 +188,10 @@ class Cohort(ClusterableModel):
                 FieldPanel("naming_deadline"),
             ],
             heading="Booking window",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("min_delegates"), FieldPanel("decide_by")])],
+            heading="Runs only with enough delegates",
         ),
         MultiFieldPanel(
             [
@@ -206,6 +227,15 @@ class Cohort(ClusterableModel):
         opens, closes = self.booking_opens_at, self.booking_closes_at
         if opens and closes and closes <= opens:
             errors["booking_closes_at"] = "Bookings must close after they open."
+        if self.min_delegates and not self.decide_by:
+            errors["decide_by"] = "Give the day by which you will confirm or cancel the date."
+        if self.decide_by and not self.min_delegates:
+            errors["min_delegates"] = "Give the minimum number, or clear the decision date."
+        if self.min_delegates and self.min_delegates > self.capacity:
+            errors["min_delegates"] = "The minimum cannot be more than the places on offer."
+        first = self.first_day()
+        if self.decide_by and first and self.decide_by >= first:
+            errors["decide_by"] = "Decide before the first session, so schools can plan."
         if self.part_credit_days > self.full_credit_days:
             errors["part_credit_days"] = (
                 "Part credit must end on or after full credit does: give fewer days."
@@ -245,10 +275,29 @@ class Cohort(ClusterableModel):
         venue = next(s.venue for s in sessions if not s.is_online)
         return venue.strip().splitlines()[0].rstrip(",")
 
+    def places_confirmed(self):
+        return (
+            self.bookings.filter(status=BookingStatus.CONFIRMED).aggregate(total=Sum("places"))[
+                "total"
+            ]
+            or 0
+        )
+
+    @property
+    def awaits_go_ahead(self):
+        """A run with a minimum number of delegates that the office has not yet confirmed:
+        shown as 'to be confirmed', and joining details wait."""
+        return (
+            self.min_delegates is not None
+            and self.go_ahead_confirmed_at is None
+            and self.status != CohortStatus.CANCELLED
+        )
+
     @property
     def is_going_ahead(self):
-        """Whether delegates should have joining details: the run is not cancelled."""
-        return self.status != CohortStatus.CANCELLED
+        """Whether delegates should have joining details: the run is not cancelled, and
+        if it needs enough delegates, the office has confirmed it goes ahead."""
+        return self.status != CohortStatus.CANCELLED and not self.awaits_go_ahead
 
     def booking_window_problem(self, now=None):
         """Why this cohort cannot be booked right now, in a sentence; '' if it can.
@@ -384,3 +433,23 @@ class CohortSession(Orderable):
             errors["venue"] = "Give the venue's address, or an online joining link."
         if errors:
             raise ValidationError(errors)
+
+
+class SessionReminder(models.Model):
+    """A delegate has been reminded of a session; one each, so nobody is reminded twice."""
+
+    delegate = models.ForeignKey(
+        "bookings.Delegate", on_delete=models.CASCADE, related_name="session_reminders"
+    )
+    session = models.ForeignKey(CohortSession, on_delete=models.CASCADE, related_name="reminders")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegate", "session"], name="one_reminder_per_delegate_and_session"
+            )
+        ]
+
+    def __str__(self):
+        return f"Reminder to {self.delegate} of {self.session}"

@@ -327,6 +327,7 @@ class Payment(models.Model):
 class InvoiceReminder(models.Model):
     """A reminder sent about an invoice; one of each kind, so nobody is chased twice."""
 
+    DUE = "due"
     OVERDUE = "overdue"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")

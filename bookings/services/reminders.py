@@ -1,29 +1,91 @@
-"""Chasing overdue invoices: one reminder per invoice, to the school's finance email."""
+"""Reminders, each sent once: invoices falling due and overdue (to the school's finance
+email), sessions coming up (to each delegate), and the office's go-ahead decisions
+(services/go_ahead.py). A reminder is claimed by a row whose unique constraint decides
+between two workers, and the claim is undone if sending fails (tasks.py)."""
 
+import datetime
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import DocumentKind, Invoice, InvoiceReminder, InvoiceStatus
+from ..models import (
+    BookingStatus,
+    CohortSession,
+    CohortStatus,
+    Delegate,
+    DocumentKind,
+    Invoice,
+    InvoiceReminder,
+    InvoiceStatus,
+    SessionReminder,
+)
+
+
+def _unreminded(kind):
+    return (
+        Invoice.objects.filter(kind=DocumentKind.INVOICE)
+        .exclude(reminders__kind=kind)
+        .select_related("booking__cohort__course")
+        .prefetch_related("payments", "refunds", "credit_notes")
+    )
 
 
 def overdue_invoices(today=None):
     today = today or timezone.localdate()
-    candidates = (
-        Invoice.objects.filter(kind=DocumentKind.INVOICE, due_date__lt=today)
-        .exclude(reminders__kind=InvoiceReminder.OVERDUE)
-        .select_related("booking__cohort__course")
-        .prefetch_related("payments", "refunds", "credit_notes")
-    )
+    candidates = _unreminded(InvoiceReminder.OVERDUE).filter(due_date__lt=today)
     return [invoice for invoice in candidates if invoice.status(today) == InvoiceStatus.OVERDUE]
 
 
-def claim_overdue_reminder(invoice_id):
-    """Record that the reminder is being sent, or None if it was already (the unique
-    constraint decides between two workers)."""
+def invoices_falling_due(today=None):
+    """Invoices due today with something still to pay: a polite note on the day."""
+    today = today or timezone.localdate()
+    candidates = _unreminded(InvoiceReminder.DUE).filter(due_date=today)
+    owing = (InvoiceStatus.UNPAID, InvoiceStatus.PART_PAID)
+    return [invoice for invoice in candidates if invoice.status(today) in owing]
+
+
+def claim_invoice_reminder(invoice_id, kind):
+    """Record that the reminder is being sent, or None if it was already."""
     try:
         with transaction.atomic():
-            return InvoiceReminder.objects.create(
-                invoice_id=invoice_id, kind=InvoiceReminder.OVERDUE
+            return InvoiceReminder.objects.create(invoice_id=invoice_id, kind=kind)
+    except IntegrityError:
+        return None
+
+
+def session_reminders_due(now=None):
+    """(delegate id, session id) for every named, active delegate on a confirmed booking of
+    a date going ahead, whose session starts within the lead time and who has not been
+    reminded of it."""
+    now = now or timezone.now()
+    lead = datetime.timedelta(hours=settings.SESSION_REMINDER_HOURS)
+    sessions = list(
+        CohortSession.objects.filter(starts_at__gt=now, starts_at__lte=now + lead)
+        .exclude(cohort__status=CohortStatus.CANCELLED)
+        .select_related("cohort")
+    )
+    due = []
+    for session in sessions:
+        if not session.cohort.is_going_ahead:
+            continue
+        delegates = (
+            Delegate.objects.filter(
+                booking__cohort_id=session.cohort_id,
+                booking__status=BookingStatus.CONFIRMED,
+                cancelled_at__isnull=True,
             )
+            .exclude(email="")
+            .exclude(session_reminders__session=session)
+            .values_list("pk", flat=True)
+        )
+        due.extend((delegate_id, session.pk) for delegate_id in delegates)
+    return due
+
+
+def claim_session_reminder(delegate_id, session_id):
+    try:
+        with transaction.atomic():
+            return SessionReminder.objects.create(delegate_id=delegate_id, session_id=session_id)
     except IntegrityError:
         return None

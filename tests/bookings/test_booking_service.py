@@ -390,10 +390,10 @@ def test_a_reminder_that_fails_to_send_is_tried_again_next_time(monkeypatch):
     long_ago = timezone.now() - datetime.timedelta(days=45)
     invoice = place_booking(request_for(cohort, user), user, now=long_ago).invoices.get()
 
-    def broken(invoice_id):
+    def broken(invoice_id, kind):
         raise ConnectionRefusedError("the mail server is down")
 
-    monkeypatch.setattr(emails, "send_overdue_reminder", broken)
+    monkeypatch.setattr(emails, "send_invoice_reminder", broken)
     send_overdue_reminders.enqueue()  # the failure is recorded by the task backend
     assert not invoice.reminders.exists()
     monkeypatch.undo()

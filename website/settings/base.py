@@ -164,6 +164,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "office@coaching.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "office@coaching.example")
+# How long before each session delegates are reminded of it (the housekeeping command,
+# run every few minutes, sends the reminders that have come due).
+SESSION_REMINDER_HOURS = int(os.environ.get("SESSION_REMINDER_HOURS", "48"))
+# How many days before a date's decision day the office is reminded to confirm or cancel
+# a date that runs only with enough delegates.
+GO_AHEAD_REMINDER_DAYS = int(os.environ.get("GO_AHEAD_REMINDER_DAYS", "3"))
 
 # Card payments with Stripe Checkout. Without the secret key and the webhook's signing
 # secret, card payment is not offered and bookings are taken by invoice only.
