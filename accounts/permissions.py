@@ -44,6 +44,7 @@ MODEL_PERMISSIONS = {
         ("bookings", "view_invoice"),
         ("bookings", "add_payment"),
         ("bookings", "view_payment"),
+        ("bookings", "add_refund"),
         ("bookings", "add_voucher"),
         ("bookings", "change_voucher"),
         ("bookings", "view_voucher"),

@@ -48,7 +48,13 @@ from .models import (
     term_of,
 )
 from .services.booking import BookingError
-from .services.changes import cancel_cohort, cancel_whole_booking, move_booking
+from .services.changes import (
+    cancel_cohort,
+    cancel_whole_booking,
+    card_refundable,
+    move_booking,
+    refund_card_payment,
+)
 from .services.go_ahead import confirm_go_ahead
 from .services.invoicing import InvoicingError, record_payment
 
@@ -547,6 +553,18 @@ class InvoiceInspectView(ReadableInspectMixin, InspectView):
                     icon_name="plus",
                 )
             )
+        if (
+            not invoice.is_credit_note
+            and self.request.user.has_perm("bookings.add_refund")
+            and card_refundable(invoice) > 0
+        ):
+            buttons.append(
+                HeaderButton(
+                    "Refund to card",
+                    url=reverse(f"{INVOICES}:refund", args=[quote(invoice.pk)]),
+                    icon_name="undo",
+                )
+            )
         return buttons
 
     def get_context_data(self, **kwargs):
@@ -815,6 +833,73 @@ class ConfirmCohortView(OfficeActionView):
         if not done:
             return f"{self.object} was already confirmed: nothing sent again."
         return f"{self.object} is confirmed: joining details are on their way."
+
+
+class RefundCardForm(forms.Form):
+    percent = forms.IntegerField(
+        label="How much to refund (%)",
+        min_value=1,
+        max_value=100,
+        initial=100,
+        help_text="Of what is not yet credited on the invoice: 100 refunds it all, 50 half "
+        "of each line. A credit note for it is issued, and the money goes back to the card.",
+        error_messages={
+            "min_value": "Refund at least 1%%.",
+            "max_value": "At most 100%%: the whole of what is left.",
+        },
+    )
+    reason = forms.CharField(
+        label="Why is this refunded?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Printed on the credit note and told to the booker.",
+        error_messages={"required": "Give the reason: it goes on the credit note."},
+    )
+
+
+class RefundCardView(OfficeActionView):
+    """Refund a card payment, whole or in part, through Stripe: the places stay booked."""
+
+    model = Invoice
+    form_class = RefundCardForm
+    permission_required = "view"
+    page_title = "Refund to card"
+    header_icon = "undo"
+    submit_label = "Issue the credit note and refund"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(
+            Invoice.objects.select_related("booking").prefetch_related(
+                "payments", "refunds", "credit_notes"
+            ),
+            pk=kwargs["pk"],
+        )
+        self.back_url = reverse(f"{INVOICES}:inspect", args=[quote(self.object.pk)])
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm("bookings.add_refund"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_explanation(self):
+        invoice = self.object
+        return (
+            f"Paid by card on {invoice.number}: £{card_refundable(invoice)} can be refunded. "
+            "The booking keeps its places; to cancel places too, cancel them from the "
+            "booking instead, which refunds as it credits."
+        )
+
+    def act(self, data):
+        share = Decimal(data["percent"]) / 100
+        try:
+            note, refunds = refund_card_payment(
+                self.object, share=share, reason=data["reason"], actor=self.request.user
+            )
+        except BookingError as error:
+            raise BookingError("percent", error.message) from error
+        refunded = sum((r.amount for r in refunds), Decimal(0))
+        return f"Credit note {note.number} issued; £{refunded} is being refunded to the card."
 
 
 # --- The trainer's delegate list --------------------------------------------------------

@@ -291,6 +291,7 @@ HEADLINES = {
     "named": "delegates have been named",
     "places cancelled": "places have been cancelled",
     "moved": "your booking has moved to another date",
+    "refunded": "we have made a refund to your card",
 }
 
 

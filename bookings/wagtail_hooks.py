@@ -369,7 +369,8 @@ class InvoiceViewSet(BookingsViewSet):
                 "accounting-export/",
                 views.AccountingExportView.as_view(),
                 name="accounting_export",
-            )
+            ),
+            path("refund/<int:pk>/", views.RefundCardView.as_view(), name="refund"),
         ]
 
 

@@ -23,6 +23,7 @@ from ..models import (
     Delegate,
     DocumentKind,
     Hold,
+    Invoice,
     PaymentMethodReceived,
     RefundStatus,
 )
@@ -30,7 +31,7 @@ from ..tasks import booking_changed, cohort_cancelled
 from . import capacity
 from .booking import BookingError, cancel_booking, check_delegates, full_message
 from .card import close_checkout, refund_to_card
-from .invoicing import CreditRequest, creditable_lines, issue_credit_note
+from .invoicing import CreditRequest, InvoicingError, creditable_lines, issue_credit_note
 from .waiting import close_waiting_list
 
 
@@ -53,7 +54,7 @@ def credit_share(booking, now=None):
     return booking.cohort.cancellation_policy().share(first_day, timezone.localdate(now))
 
 
-def _card_paid(invoice):
+def card_refundable(invoice):
     """What has been paid by card on an invoice and not yet refunded."""
     paid = money(0)
     for payment in invoice.payments.filter(method=PaymentMethodReceived.CARD):
@@ -71,10 +72,36 @@ def refund_credit(note, *, reason, actor=None, now=None):
     invoice = note.credited_invoice
     invoice_now = type(invoice).objects.prefetch_related("payments", "refunds", "credit_notes")
     invoice_now = invoice_now.get(pk=invoice.pk)
-    amount = min(invoice_now.refund_due, _card_paid(invoice), note.gross_total)
+    amount = min(invoice_now.refund_due, card_refundable(invoice), note.gross_total)
     if amount <= 0:
         return []
     return refund_to_card(invoice, amount, reason=reason, credit_note=note, actor=actor, now=now)
+
+
+def refund_card_payment(invoice, *, share, reason, actor, now=None):
+    """The office gives back part or all of what was paid by card on an invoice, the
+    places staying booked (a goodwill refund, a price corrected): a credit note for
+    `share` of what is not yet credited, and the matching refund through Stripe. To
+    cancel places as well, cancel them (which refunds as it credits)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = Invoice.objects.select_related("booking").get(pk=invoice.pk)
+        if invoice.is_credit_note:
+            raise BookingError("share", "A credit note cannot be refunded: refund its invoice.")
+        if card_refundable(invoice) <= 0:
+            raise BookingError(
+                "share", f"Nothing paid by card on {invoice.number} is left to refund."
+            )
+        try:
+            note = issue_credit_note(invoice, reason=reason, actor=actor, share=share, now=now)
+        except InvoicingError as error:
+            raise BookingError("share", error.message) from error
+        refunds = refund_credit(note, reason=reason, actor=actor, now=now)
+        booking_id, note_id = invoice.booking_id, note.pk
+        transaction.on_commit(
+            lambda: booking_changed.enqueue(booking_id, "refunded", {"notes": [note_id]})
+        )
+    return note, refunds
 
 
 def _close_open_checkouts(booking):

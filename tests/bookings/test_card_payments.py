@@ -499,3 +499,13 @@ def test_nobody_else_can_pay_or_see_an_invoice_checkout(client, fake_stripe):
     response = client.post(reverse("payments:pay-invoice", args=[invoice.number]))
     assert response.status_code == 302 and "sign-in" in response["Location"]
     assert not CardCheckout.objects.filter(invoice=invoice).exists()
+
+
+def test_turning_back_from_stripe_says_nothing_was_charged(client, fake_stripe):
+    booking = card_booking()
+    client.force_login(booking.booker)
+    url = reverse("bookings:booking-detail", args=[booking.reference])
+    assert "nothing has been charged" not in client.get(url).content.decode()
+    page = client.get(url + "?payment=cancelled").content.decode()
+    assert "nothing has been charged" in page
+    assert "Pay " in page  # and may try again

@@ -368,3 +368,111 @@ def test_delegate_feed_follows_the_place_and_a_wrong_token_is_404(client):
     assert client.get(new_url).status_code == 200
     cancel_whole_booking(booking, actor=user)
     assert b"STATUS:CANCELLED" in client.get(new_url).content
+
+
+# --- The office refunds a card payment -------------------------------------------------------
+
+
+def paid_by_card(client, fake_stripe, places=2):
+    cohort = factories.cohort(capacity=10, days_ahead=40)
+    user = factories.booker()
+    booking = place_booking(
+        factories.booking_request(cohort, user, places, payment_method="card"), user
+    )
+    checkout = open_booking_checkout(booking, success_url="http://t/s", cancel_url="http://t/c")
+    event = fake_stripe.event(
+        "checkout.session.completed", fake_stripe.complete(checkout.session_id)
+    )
+    payload = json.dumps(event).encode()
+    client.post(
+        reverse("payments:stripe-webhook"),
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=sign_payload(payload, "whsec_test_fake", int(time.time())),
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    return booking, booking.invoices.get()
+
+
+def office_admin(django_user_model):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    user = django_user_model.objects.create_user(email="office@provider.example", password="x")
+    user.groups.add(Group.objects.get(name=roles.PROVIDER_ADMINS))
+    return user
+
+
+def test_the_office_refunds_part_of_a_card_payment_and_then_the_rest(
+    client, fake_stripe, django_user_model, django_capture_on_commit_callbacks
+):
+    booking, invoice = paid_by_card(client, fake_stripe)
+    url = reverse("bookings_invoices:refund", args=[invoice.pk])
+    inspect = reverse("bookings_invoices:inspect", args=[invoice.pk])
+    client.force_login(office_admin(django_user_model))
+    assert url in client.get(inspect).content.decode()  # the inspect page offers it
+
+    response = client.post(url, {"percent": "0", "reason": ""})
+    assert set(response.context["form"].errors) == {"percent", "reason"}
+    assert not Refund.objects.exists()
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"percent": "50", "reason": "One delegate could only come to half"})
+    note = invoice.credit_notes.get()
+    refund = Refund.objects.get(credit_note=note)
+    assert note.gross_total == (invoice.gross_total / 2).quantize(Decimal("0.01"))
+    assert refund.amount == note.gross_total and refund.status == "succeeded"
+    stripe_refund = fake_stripe.refunds[refund.stripe_refund_id]
+    assert stripe_refund["amount"] == int(refund.amount * 100)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and booking.places == 2  # places kept
+    [email] = [m for m in mail.outbox if booking.reference in m.subject]
+    assert "refund to your card" in email.body and note.number in email.body
+    assert email.attachments[0][0] == f"{note.number}.pdf"
+
+    # A credit note credits each line once, whatever its share: a second refund of the
+    # same invoice is refused at the field, with the reason, and nothing is sent.
+    response = client.post(url, {"percent": "100", "reason": "Goodwill"})
+    assert "credited in full" in str(response.context["form"].errors["percent"])
+    assert Refund.objects.count() == 1
+    assert invoice.credit_notes.count() == 1
+
+
+def test_a_whole_refund_leaves_nothing_to_refund(
+    client, fake_stripe, django_user_model, django_capture_on_commit_callbacks
+):
+    booking, invoice = paid_by_card(client, fake_stripe)
+    url = reverse("bookings_invoices:refund", args=[invoice.pk])
+    inspect = reverse("bookings_invoices:inspect", args=[invoice.pk])
+    client.force_login(office_admin(django_user_model))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"percent": "100", "reason": "Goodwill"})
+    assert sum(r.amount for r in Refund.objects.all()) == invoice.gross_total
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    assert invoice.amount_paid == 0
+    # Nothing left: no button, and the form says so at its field.
+    assert url not in client.get(inspect).content.decode()
+    response = client.post(url, {"percent": "100", "reason": "Again"})
+    assert "Nothing paid by card" in str(response.context["form"].errors["percent"])
+
+
+def test_only_the_office_may_refund(client, fake_stripe, django_user_model):
+    booking, invoice = paid_by_card(client, fake_stripe)
+    url = reverse("bookings_invoices:refund", args=[invoice.pk])
+    client.logout()
+    assert client.get(url).status_code == 302  # signed out: to the admin's sign-in
+    client.force_login(booking.booker)
+    assert client.post(url, {"percent": "100", "reason": "x"}).status_code in (302, 403)
+    viewer = django_user_model.objects.create_user(email="viewer@provider.example", password="x")
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_invoice"),
+    )
+    client.force_login(viewer)
+    assert client.post(url, {"percent": "100", "reason": "x"}).status_code in (302, 403)
+    assert not Refund.objects.exists()
