@@ -82,20 +82,23 @@ def render_document_html(invoice):
     return render_to_string(TEMPLATE, document_context(invoice))
 
 
-def render_document_pdf(invoice):
-    """The invoice or credit note as PDF bytes."""
+def render_pdf(html_string, name):
+    """Our HTML as PDF bytes, with only our own static files reachable."""
     root = static_dir()
     html = HTML(
-        string=render_document_html(invoice),
-        base_url=root.as_uri() + "/",
-        url_fetcher=StaticOnlyFetcher(root),
+        string=html_string, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)
     )
     try:
         return html.write_pdf()
     except FatalURLFetchingError as error:
         # WeasyPrint's error derives from BaseException, which would get past Django's
         # error handling and take the worker down; an ordinary exception gives a 500.
-        raise DocumentRenderError(f"{invoice.number}: {error}") from error
+        raise DocumentRenderError(f"{name}: {error}") from error
+
+
+def render_document_pdf(invoice):
+    """The invoice or credit note as PDF bytes."""
+    return render_pdf(render_document_html(invoice), invoice.number)
 
 
 def document_pdf_response(invoice, *, inline=False):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import change_views, views, waiting_views
+from . import change_views, register_views, views, waiting_views
 
 app_name = "bookings"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("book/<int:cohort_id>/waiting-list/", waiting_views.join, name="waiting-join"),
     path("waiting-list/<str:token>/", waiting_views.offer, name="waiting-offer"),
     path("waiting-list/<str:token>/leave/", waiting_views.leave, name="waiting-leave"),
+    path("registers/", register_views.registers, name="registers"),
+    path("registers/<int:session_id>/", register_views.register, name="register"),
+    path("registers/<int:session_id>.pdf", register_views.register_pdf, name="register-pdf"),
     path("confirm-email/<str:token>/", views.confirm_email_view, name="confirm-email"),
     path(
         "dates/<int:cohort_id>/calendar.ics",

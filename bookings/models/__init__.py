@@ -11,7 +11,16 @@ from .bookings import (
     PaymentMethod,
     Voucher,
 )
-from .cohorts import Cohort, CohortSession, CohortStatus, SessionReminder, term_of
+from .cohorts import (
+    ATTENDED,
+    AttendanceMark,
+    Cohort,
+    CohortSession,
+    CohortStatus,
+    SessionAttendance,
+    SessionReminder,
+    term_of,
+)
 from .invoices import (
     DocumentCounter,
     DocumentKind,
@@ -36,6 +45,9 @@ from .payments import (
 from .waiting import WaitingListEntry, WaitingStatus
 
 __all__ = [
+    "ATTENDED",
+    "AttendanceMark",
+    "SessionAttendance",
     "SessionReminder",
     "WaitingListEntry",
     "WaitingStatus",

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -171,6 +172,12 @@ class Cohort(ClusterableModel):
     )
     go_ahead_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     decision_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="cohorts_trained",
+        help_text="Who runs this date: they take the attendance registers.",
+    )
     # Copied from the sessions on save, so that listings can sort and filter by date.
     starts_at = models.DateTimeField(null=True, editable=False, db_index=True)
     ends_at = models.DateTimeField(null=True, editable=False)
@@ -182,6 +189,7 @@ class Cohort(ClusterableModel):
         FieldPanel("course"),
         FieldRowPanel([FieldPanel("title"), FieldPanel("status")]),
         FieldRowPanel([FieldPanel("capacity"), FieldPanel("reserved_for")]),
+        FieldPanel("trainers"),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("booking_opens_at"), FieldPanel("booking_closes_at")]),
@@ -453,3 +461,37 @@ class SessionReminder(models.Model):
 
     def __str__(self):
         return f"Reminder to {self.delegate} of {self.session}"
+
+
+class AttendanceMark(models.TextChoices):
+    PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    ABSENT = "absent", "Absent"
+
+
+# Marks that count as having attended the session, for completing the course.
+ATTENDED = (AttendanceMark.PRESENT, AttendanceMark.LATE)
+
+
+class SessionAttendance(models.Model):
+    """A delegate's attendance at one session, as the trainer or the office marked it."""
+
+    session = models.ForeignKey(CohortSession, on_delete=models.CASCADE, related_name="attendance")
+    delegate = models.ForeignKey(
+        "bookings.Delegate", on_delete=models.CASCADE, related_name="attendance"
+    )
+    mark = models.CharField(max_length=10, choices=AttendanceMark.choices)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "delegate"], name="one_attendance_mark_per_session"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.delegate} {self.get_mark_display().lower()} at {self.session}"
