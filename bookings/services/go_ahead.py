@@ -21,6 +21,8 @@ def confirm_go_ahead(cohort, *, actor, now=None):
         cohort = capacity.lock_cohort(cohort.pk)
         if cohort.status == CohortStatus.CANCELLED:
             raise ValueError("A cancelled date cannot go ahead.")
+        if cohort.min_delegates is None:
+            raise ValueError("This date has no minimum number: it goes ahead anyway.")
         if cohort.go_ahead_confirmed_at is not None:
             return False
         cohort.go_ahead_confirmed_at = now
