@@ -374,6 +374,7 @@ class Run(NamedTuple):
     early_bird: Decimal | None = None
     reserved_for: str = ""
     price_override: Decimal | None = None
+    min_delegates: int | None = None  # runs only if this many book: "to be confirmed"
 
 
 RUNS = [
@@ -396,7 +397,7 @@ RUNS = [
     Run("coaching-towards-outstanding-teaching", 1, "Wakefield", "Wakefield", 30),
     Run("coaching-towards-outstanding-teaching", 2, "York", "York", 30),
     Run("aspiring-to-leadership", 0, "York", "York", 16),
-    Run("aspiring-to-leadership", 1, "Online", ONLINE, 16),
+    Run("aspiring-to-leadership", 1, "Online", ONLINE, 16, min_delegates=8),
     Run("aspiring-to-leadership", 2, "Leeds", "Leeds", 18),
     Run(CCC, 0, "Leeds", "Leeds", 18),
     Run(CCC, 1, "Harrogate", "Harrogate", 18),
@@ -710,6 +711,9 @@ def _cohorts(courses, organisations, today, report):
             reserved_for=organisations[run.reserved_for] if run.reserved_for else None,
             price_override=run.price_override,
         )
+        if run.min_delegates:
+            cohort.min_delegates = run.min_delegates
+            cohort.decide_by = start - datetime.timedelta(days=21)
         if run.early_bird is not None:
             cohort.early_bird_price = run.early_bird
             cohort.early_bird_until = max(
