@@ -56,7 +56,7 @@ test-suite: install
 bench-pages: install ## requests per second of the main pages against a minimal view
 	$(BIN)/python bench/pages.py
 
-bench-booking: install ## 200 bookers at once for 20 places: correctness, and p95 against a page GET
+bench-booking: install ## 200 bookers for 20 places, half by card with holds lapsing: correctness, and p95 against a page GET
 	$(BIN)/python bench/booking_rush.py
 
 bench-pdf: install ## time to draw an invoice PDF against a one-line WeasyPrint document
