@@ -42,6 +42,9 @@ def cohort_events(cohort, *, for_delegates=False, cancelled=False):
 
 
 def cohort_calendar(cohort, *, for_delegates=False, cancelled=False):
+    # A cancelled run cancels every copy: the method must say so as well as each event's
+    # status, or calendars that act on the method (Outlook) keep the sessions.
+    cancelled = cancelled or cohort.status == "cancelled"
     return build_calendar(
         cohort_events(cohort, for_delegates=for_delegates, cancelled=cancelled),
         name=cohort.course.title,

@@ -122,13 +122,24 @@ def _credit_notes(ids):
 def send_booking_cancelled(booking_id, credit_note_ids):
     booking = _booking(booking_id)
     notes, attachments = _credit_notes(credit_note_ids)
-    has_invoice = any(not i.is_credit_note for i in booking.invoices.all())
+    invoices = [i for i in booking.invoices.all() if not i.is_credit_note]
+    if booking.confirmed_at:
+        # The confirmation put the dates in the booker's calendar: take them out again.
+        attachments.append(
+            (
+                calendar_filename(booking.cohort),
+                cohort_calendar(booking.cohort, cancelled=True),
+                "text/calendar",
+            )
+        )
     _send(
         "booking_cancelled",
         {
             "booking": booking,
             "credit_notes": notes,
-            "no_credit": has_invoice and not notes,
+            "no_credit": bool(invoices) and not notes,
+            # Credited in part under the policy: say what is still to pay on each invoice.
+            "still_payable": [i for i in invoices if notes and i.balance_due > 0],
             "policy": booking.cohort.cancellation_policy().describe(),
             "booking_url": absolute(reverse("bookings:booking-detail", args=[booking.reference])),
         },
@@ -264,22 +275,24 @@ def send_joining_details(booking, delegate_ids=None):
     return sent
 
 
-def send_delegate_cancelled(booking, delegate, reason=""):
+def send_delegate_cancelled(booking, delegate, reason="", cohort=None):
+    """`cohort` is the date the place was on, when that is not the booking's (a move)."""
+    cohort = cohort or booking.cohort
     substitute = getattr(delegate, "substituted_by", None) if hasattr(delegate, "pk") else None
     _send(
         "delegate_cancelled",
         {
             "delegate": delegate,
             "booking": booking,
-            "cohort": booking.cohort,
+            "cohort": cohort,
             "reason": reason,
             "substitute": substitute,
         },
         to=[delegate.email],
         attachments=[
             (
-                calendar_filename(booking.cohort),
-                cohort_calendar(booking.cohort, cancelled=True),
+                calendar_filename(cohort),
+                cohort_calendar(cohort, cancelled=True),
                 "text/calendar",
             )
         ],
@@ -308,6 +321,14 @@ def send_booking_changed(booking_id, change, detail):
         reason = "" if change == "substituted" else "the booking was changed"
         send_delegate_cancelled(booking, delegate, reason)
     if change == "moved":
+        # The old date's events are in the delegates' calendars: cancel them there before
+        # the joining details for the new date go out.
+        source = Cohort.objects.select_related("course").get(pk=detail["from_cohort"])
+        for delegate in booking.active_delegates():
+            if delegate.is_named and delegate.joining_sent_at:
+                send_delegate_cancelled(
+                    booking, delegate, "the booking has moved to another date", cohort=source
+                )
         booking.delegates.update(joining_sent_at=None)
     new_ids = detail.get("new_delegates")
     send_joining_details(booking, new_ids)

@@ -28,7 +28,7 @@ from ..models import (
     Voucher,
 )
 from ..pricing import Buyer, PricingError, quote
-from ..tasks import booking_cancelled, booking_placed
+from ..tasks import booking_cancelled, booking_changed, booking_placed
 from . import capacity, waiting
 from .invoicing import issue_credit_note, issue_invoice, seller_details_missing
 
@@ -534,4 +534,11 @@ def name_delegates(booking, names, *, actor=None, now=None):
                 detail=", ".join(d.name.strip() for d in given.values()),
                 at=now,
             )
+            if booking.status == BookingStatus.CONFIRMED:
+                # Joining details for the delegates just named (until the booking is
+                # confirmed, the confirmation sends every delegate theirs).
+                named = list(given)
+                transaction.on_commit(
+                    lambda: booking_changed.enqueue(booking.pk, "named", {"new_delegates": named})
+                )
     return booking
