@@ -54,6 +54,7 @@ from .services.changes import (
     card_refundable,
     move_booking,
     refund_card_payment,
+    refundable_places,
 )
 from .services.go_ahead import confirm_go_ahead
 from .services.invoicing import InvoicingError, record_payment
@@ -557,6 +558,7 @@ class InvoiceInspectView(ReadableInspectMixin, InspectView):
             not invoice.is_credit_note
             and self.request.user.has_perm("bookings.add_refund")
             and card_refundable(invoice) > 0
+            and refundable_places(invoice)[1] > 0
         ):
             buttons.append(
                 HeaderButton(
@@ -836,17 +838,12 @@ class ConfirmCohortView(OfficeActionView):
 
 
 class RefundCardForm(forms.Form):
-    percent = forms.IntegerField(
-        label="How much to refund (%)",
+    places = forms.IntegerField(
+        label="Places to refund",
         min_value=1,
-        max_value=100,
-        initial=100,
-        help_text="Of what is not yet credited on the invoice: 100 refunds it all, 50 half "
-        "of each line. A credit note for it is issued, and the money goes back to the card.",
-        error_messages={
-            "min_value": "Refund at least 1%%.",
-            "max_value": "At most 100%%: the whole of what is left.",
-        },
+        help_text="Each is refunded at its full price and credited on a credit note; the "
+        "delegates keep their places. All of them refunds the whole invoice.",
+        error_messages={"min_value": "Refund at least one place."},
     )
     reason = forms.CharField(
         label="Why is this refunded?",
@@ -882,22 +879,29 @@ class RefundCardView(OfficeActionView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        _, left = refundable_places(self.object)
+        form.fields["places"].initial = left or None
+        if left:
+            form.fields["places"].max_value = left
+            form.fields["places"].widget.attrs["max"] = left
+        return form
+
     def get_explanation(self):
         invoice = self.object
+        _, left = refundable_places(invoice)
         return (
-            f"Paid by card on {invoice.number}: £{card_refundable(invoice)} can be refunded. "
-            "The booking keeps its places; to cancel places too, cancel them from the "
-            "booking instead, which refunds as it credits."
+            f"Paid by card on {invoice.number} and not yet refunded: "
+            f"£{card_refundable(invoice)}; {left} place{'s' if left != 1 else ''} not yet "
+            "credited. The booking keeps its places; to cancel places too, cancel them from "
+            "the booking instead, which refunds as it credits."
         )
 
     def act(self, data):
-        share = Decimal(data["percent"]) / 100
-        try:
-            note, refunds = refund_card_payment(
-                self.object, share=share, reason=data["reason"], actor=self.request.user
-            )
-        except BookingError as error:
-            raise BookingError("percent", error.message) from error
+        note, refunds = refund_card_payment(
+            self.object, places=data["places"], reason=data["reason"], actor=self.request.user
+        )
         refunded = sum((r.amount for r in refunds), Decimal(0))
         return f"Credit note {note.number} issued; £{refunded} is being refunded to the card."
 

@@ -13,7 +13,7 @@ from website.cache import purge_page_cache
 
 from .events import places_freed
 from .models import Booking, Cohort, CohortSession, Hold, WaitingListEntry, WaitingStatus
-from .services.waiting import offer_free_places
+from .services.waiting import offer_free_places, places_changed
 
 
 @receiver([post_save, post_delete], sender=Cohort)
@@ -34,3 +34,14 @@ def offer_freed_places(cohort, places_left, now, **kwargs):
     )
     if waiting.exists():
         offer_free_places(cohort, now)
+
+
+@receiver(post_save, sender=Cohort)
+def cohort_edited(instance, created, raw=False, update_fields=None, **kwargs):
+    """An edit in the admin (a full save) may have raised the capacity: once committed,
+    the status follows and waiting schools are offered what came free."""
+    if created or raw or update_fields is not None:
+        return
+    if WaitingListEntry.objects.filter(cohort=instance, status=WaitingStatus.WAITING).exists():
+        cohort_id = instance.pk
+        transaction.on_commit(lambda: places_changed(cohort_id))

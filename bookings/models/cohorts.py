@@ -235,6 +235,16 @@ class Cohort(ClusterableModel):
         opens, closes = self.booking_opens_at, self.booking_closes_at
         if opens and closes and closes <= opens:
             errors["booking_closes_at"] = "Bookings must close after they open."
+        if self.pk and self.min_delegates is None:
+            before = Cohort.objects.filter(pk=self.pk).values(
+                "min_delegates", "go_ahead_confirmed_at"
+            )
+            before = before.first()
+            if before and before["min_delegates"] and not before["go_ahead_confirmed_at"]:
+                errors["min_delegates"] = (
+                    "To run this date after all, keep the minimum and use 'Confirm this "
+                    "date goes ahead' in the list of dates: that sends the joining details."
+                )
         if self.min_delegates and not self.decide_by:
             errors["decide_by"] = "Give the day by which you will confirm or cancel the date."
         if self.decide_by and not self.min_delegates:

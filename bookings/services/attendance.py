@@ -12,6 +12,7 @@ from ..models import (
     AttendanceMark,
     BookingStatus,
     Cohort,
+    CohortSession,
     CohortStatus,
     Delegate,
     SessionAttendance,
@@ -60,6 +61,9 @@ def mark_register(session, marks, *, actor, now=None):
     valid = set(AttendanceMark.values)
     changed = 0
     with transaction.atomic():
+        # The session's row first: two people saving an empty register at once take
+        # turns, instead of both inserting the same marks.
+        CohortSession.objects.select_for_update().filter(pk=session.pk).first()
         existing = {
             a.delegate_id: a
             for a in SessionAttendance.objects.select_for_update().filter(session=session)

@@ -30,7 +30,12 @@ from ..models import (
 from ..pricing import Buyer, PricingError, quote
 from ..tasks import booking_cancelled, booking_changed, booking_placed
 from . import capacity, waiting
-from .invoicing import issue_credit_note, issue_invoice, seller_details_missing
+from .invoicing import (
+    creditable_lines,
+    issue_credit_note,
+    issue_invoice,
+    seller_details_missing,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -441,7 +446,7 @@ def cancel_booking(booking, *, reason, actor=None, now=None, notify=True, share=
         booking.holds.filter(released_at__isnull=True).update(released_at=now)
         notes = []
         for invoice in booking.invoices.filter(kind="invoice") if share > 0 else []:
-            if invoice.gross_total > sum(n.gross_total for n in invoice.credit_notes.all()):
+            if creditable_lines(invoice):
                 notes.append(
                     issue_credit_note(invoice, reason=reason, actor=actor, now=now, share=share)
                 )
@@ -472,6 +477,9 @@ def _expire(booking, now, detail=""):
             times_used=F("times_used") - 1
         )
     BookingEvent.objects.create(booking=booking, action="expired", detail=detail, at=now)
+    # Places offered from the waiting list and never paid for: the offer stands again for
+    # the rest of its time, if they are still free (the cohort is locked by the caller).
+    waiting.reopen_offer(booking, now)
 
 
 def expire_lapsed_holds(now=None):

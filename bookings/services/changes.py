@@ -78,24 +78,43 @@ def refund_credit(note, *, reason, actor=None, now=None):
     return refund_to_card(invoice, amount, reason=reason, credit_note=note, actor=actor, now=now)
 
 
-def refund_card_payment(invoice, *, share, reason, actor, now=None):
-    """The office gives back part or all of what was paid by card on an invoice, the
-    places staying booked (a goodwill refund, a price corrected): a credit note for
-    `share` of what is not yet credited, and the matching refund through Stripe. To
+def refundable_places(invoice):
+    """The invoice line of the places and how many of them are not yet credited, or
+    (None, 0). A refund by the office credits whole places, so that the credit notes
+    never overlap and a later cancellation credits exactly what is left."""
+    for line, left in creditable_lines(invoice):
+        if line.unit_net > 0:
+            return line, left
+    return None, 0
+
+
+def refund_card_payment(invoice, *, places, reason, actor, now=None):
+    """The office gives back, to the card, the price of `places` places on an invoice
+    (all of them: the whole invoice), the places staying booked (a goodwill refund, a
+    price agreed afterwards): a credit note for them and the matching Stripe refund. To
     cancel places as well, cancel them (which refunds as it credits)."""
     now = now or timezone.now()
     with transaction.atomic():
         invoice = Invoice.objects.select_related("booking").get(pk=invoice.pk)
         if invoice.is_credit_note:
-            raise BookingError("share", "A credit note cannot be refunded: refund its invoice.")
+            raise BookingError("places", "A credit note cannot be refunded: refund its invoice.")
         if card_refundable(invoice) <= 0:
             raise BookingError(
-                "share", f"Nothing paid by card on {invoice.number} is left to refund."
+                "places", f"Nothing paid by card on {invoice.number} is left to refund."
             )
+        line, left = refundable_places(invoice)
+        if line is None:
+            raise BookingError("places", f"{invoice.number} has already been credited in full.")
+        if places > left:
+            raise BookingError(
+                "places", f"Only {left} place{'s' if left != 1 else ''} can still be refunded."
+            )
+        whole = places == left and len(creditable_lines(invoice)) == 1
+        credits = None if whole else [CreditRequest(line.position, places)]
         try:
-            note = issue_credit_note(invoice, reason=reason, actor=actor, share=share, now=now)
+            note = issue_credit_note(invoice, reason=reason, actor=actor, credits=credits, now=now)
         except InvoicingError as error:
-            raise BookingError("share", error.message) from error
+            raise BookingError("places", error.message) from error
         refunds = refund_credit(note, reason=reason, actor=actor, now=now)
         booking_id, note_id = invoice.booking_id, note.pk
         transaction.on_commit(

@@ -224,6 +224,26 @@ def spend_offer(entry, booking, now):
     _close(entry, WaitingStatus.BOOKED, now)
 
 
+def reopen_offer(booking, now):
+    """A booking made with an offer has expired unpaid (a card payment not made, an email
+    never confirmed): the offer stands again until it was due to end, if the places are
+    still free. The caller holds the cohort's lock."""
+    entry = (
+        WaitingListEntry.objects.select_for_update(of=("self",))
+        .select_related("offer_hold")
+        .filter(booking=booking, status=WaitingStatus.BOOKED)
+        .first()
+    )
+    if entry is None or entry.offer_hold is None or entry.offer_hold.expires_at <= now:
+        return None
+    if capacity.places_left(booking.cohort, now) < entry.places:
+        return None
+    Hold.objects.filter(pk=entry.offer_hold_id).update(released_at=None)
+    entry.status, entry.booking, entry.closed_at = WaitingStatus.OFFERED, None, None
+    entry.save(update_fields=["status", "booking", "closed_at"])
+    return entry
+
+
 def lapse_offers(now=None):
     """Offers whose 48 hours are up lapse, and their places go to the next in line (the
     refresh below queues that). Returns how many lapsed."""
@@ -246,6 +266,15 @@ def lapse_offers(now=None):
             capacity.refresh_full_status(cohort, now)
             lapsed += 1
     return lapsed
+
+
+def places_changed(cohort_id, now=None):
+    """A cohort was edited (its capacity raised, say): show it open or full as it now is,
+    and offer any places that came free to the waiting list."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cohort = capacity.lock_cohort(cohort_id)
+        capacity.refresh_full_status(cohort, now)
 
 
 def close_waiting_list(cohort, now):
@@ -295,7 +324,7 @@ def run_waiting_lists(now=None):
     now = now or timezone.now()
     lapsed = lapse_offers(now)
     cohorts = (
-        WaitingListEntry.objects.filter(status=WaitingStatus.WAITING)
+        WaitingListEntry.objects.filter(status=WaitingStatus.WAITING, cohort__starts_at__gt=now)
         .values_list("cohort_id", flat=True)
         .distinct()
     )

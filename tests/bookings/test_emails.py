@@ -725,7 +725,7 @@ def test_an_office_refund_to_the_card_comes_with_its_credit_note(commit, fake_st
     note, _ = commit(
         refund_card_payment,
         invoice,
-        share=Decimal("0.5"),
+        places=1,
         reason="One delegate could only come to half",
         actor=office,
     )
@@ -738,9 +738,9 @@ def test_an_office_refund_to_the_card_comes_with_its_credit_note(commit, fake_st
     email.has(
         f"We have made a refund to your card on booking {booking.reference} ({TITLE}, "
         f"{short_date(AUTUMN)}).",
-        # Half of each place's £612.35 is £306.18 to the penny: 2 x £306.18 plus VAT.
-        f"Credit note {note.number} for £734.83 against invoice {invoice.number} is "
-        "attached. £734.83 is being refunded to the card it was paid with.",
+        # One place: £612.35 plus VAT.
+        f"Credit note {note.number} for {ONE_PLACE} against invoice {invoice.number} is "
+        f"attached. {ONE_PLACE} is being refunded to the card it was paid with.",
         "Places now booked: 2.",
     )
     email.links_to(f"{BASE}/bookings/{booking.reference}/")

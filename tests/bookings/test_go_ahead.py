@@ -326,3 +326,17 @@ def test_a_paid_invoice_is_not_chased():
     assert invoices_falling_due(invoice.due_date) == []
     send_overdue_reminders.enqueue()
     assert not invoice.reminders.exists()
+
+
+def test_the_minimum_cannot_be_dropped_without_confirming_the_date():
+    cohort = tbc_cohort()
+    cohort.min_delegates = None
+    cohort.decide_by = None
+    with pytest.raises(ValidationError) as error:
+        cohort.full_clean()
+    assert "Confirm this date goes ahead" in str(error.value.message_dict["min_delegates"])
+    confirm_go_ahead(cohort, actor=None)
+    cohort.refresh_from_db()
+    cohort.min_delegates = None
+    cohort.decide_by = None
+    cohort.full_clean()  # once confirmed, the minimum no longer matters

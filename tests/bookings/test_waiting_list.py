@@ -413,3 +413,52 @@ def test_the_admin_list_by_role(client, django_user_model):
     other = factories.cohort(capacity=2)
     wrong = reverse("bookings_cohorts:waiting", args=[other.pk])
     assert client.post(wrong, {"entry": second.pk, "action": "front"}).status_code == 404
+
+
+def test_an_offer_spent_on_a_card_payment_never_made_stands_again(commits, fake_stripe):
+    from bookings.services.card import close_lapsed_checkouts, open_booking_checkout
+
+    cohort, (first_booking, _) = full_cohort()
+    entry = join(cohort, 2)
+    later = join(cohort, 2)
+    commits(cancel_whole_booking, first_booking, actor=first_booking.booker)
+    entry.refresh_from_db()
+    offer_ends = entry.offer_hold.expires_at
+
+    booking = commits(
+        place_booking,
+        factories.booking_request(
+            cohort, entry.booker, 2, offer_token=entry.token, payment_method="card"
+        ),
+        entry.booker,
+    )
+    open_booking_checkout(booking, success_url="http://t/s", cancel_url="http://t/c")
+    entry.refresh_from_db()
+    assert entry.status == WaitingStatus.BOOKED
+    # The booker turns back from Stripe; the card hold lapses 32 minutes on.
+    after_card_hold = booking.holds.get().expires_at + datetime.timedelta(minutes=1)
+    commits(close_lapsed_checkouts, after_card_hold)
+
+    booking.refresh_from_db()
+    entry.refresh_from_db()
+    later.refresh_from_db()
+    assert booking.status == BookingStatus.EXPIRED
+    assert entry.status == WaitingStatus.OFFERED and entry.booking is None
+    assert entry.offer_hold.expires_at == offer_ends and entry.offer_hold.released_at is None
+    assert later.status == WaitingStatus.WAITING  # not passed on while the offer stands
+    assert capacity.places_left(cohort, after_card_hold) == 0
+
+
+def test_raising_the_capacity_offers_the_new_places_to_the_list(commits):
+    cohort, _ = full_cohort()
+    entry = join(cohort, 2)
+    cohort.refresh_from_db()
+    cohort.capacity = 6
+
+    commits(cohort.save)  # as the admin's edit form saves it
+
+    entry.refresh_from_db()
+    cohort.refresh_from_db()
+    assert entry.status == WaitingStatus.OFFERED
+    assert cohort.status == "full"  # the two new places are held for the school offered
+    assert len(offers_to(entry.contact_email)) == 1
