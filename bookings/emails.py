@@ -471,3 +471,17 @@ def send_go_ahead_decision_due(cohort_id):
         },
         to=[settings.OFFICE_EMAIL],
     )
+
+
+def send_waiting_list_closed(entry_id, why):
+    entry = _entry(entry_id)
+    _send(
+        "waiting_list_closed",
+        {
+            "entry": entry,
+            "cohort": entry.cohort,
+            "lapsed": why == "lapsed",
+            "course_url": absolute(entry.cohort.course.url),
+        },
+        to=_entry_recipients(entry),
+    )

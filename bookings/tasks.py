@@ -71,6 +71,12 @@ def waiting_list_offered(entry_id):
 
 
 @task()
+def waiting_list_closed(entry_id, why):
+    """An offer lapsed ('lapsed'), or the date is no longer open ('date closed')."""
+    emails.send_waiting_list_closed(entry_id, why)
+
+
+@task()
 def send_overdue_reminders():
     """Queue one reminder per overdue invoice, and a polite one per invoice falling due
     today (the housekeeping command, run by cron, enqueues this)."""

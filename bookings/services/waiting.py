@@ -12,19 +12,21 @@ Every change to who holds what takes the cohort's row lock first, as bookings do
 
 import datetime
 import logging
+from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django_tasks import task
 
 from ..models import (
+    CohortStatus,
     Hold,
     HoldReason,
     WaitingListEntry,
     WaitingStatus,
 )
-from ..tasks import waiting_list_joined, waiting_list_offered
+from ..tasks import waiting_list_closed, waiting_list_joined, waiting_list_offered
 from . import capacity
 
 logger = logging.getLogger(__name__)
@@ -264,8 +266,35 @@ def lapse_offers(now=None):
                 continue
             _close(entry, WaitingStatus.LAPSED, now)
             capacity.refresh_full_status(cohort, now)
+            transaction.on_commit(partial(waiting_list_closed.enqueue, entry.pk, "lapsed"))
             lapsed += 1
     return lapsed
+
+
+def close_lists_of_past_dates(now=None):
+    """Schools still waiting for a date that has started, or whose booking has closed,
+    are told there will be no places, and leave the list."""
+    now = now or timezone.now()
+    over = (
+        WaitingListEntry.objects.active()
+        .filter(
+            Q(cohort__starts_at__lte=now)
+            | Q(cohort__booking_closes_at__lte=now)
+            | Q(cohort__status=CohortStatus.CLOSED)
+        )
+        .values_list("pk", "cohort_id")
+    )
+    closed = 0
+    for entry_id, cohort_id in over:
+        with transaction.atomic():
+            capacity.lock_cohort(cohort_id)
+            entry = WaitingListEntry.objects.select_for_update().get(pk=entry_id)
+            if entry.status not in (WaitingStatus.WAITING, WaitingStatus.OFFERED):
+                continue
+            _close(entry, WaitingStatus.LAPSED, now)
+            transaction.on_commit(partial(waiting_list_closed.enqueue, entry.pk, "date closed"))
+            closed += 1
+    return closed
 
 
 def places_changed(cohort_id, now=None):
@@ -323,10 +352,11 @@ def run_waiting_lists(now=None):
     ran out)."""
     now = now or timezone.now()
     lapsed = lapse_offers(now)
+    closed = close_lists_of_past_dates(now)
     cohorts = (
         WaitingListEntry.objects.filter(status=WaitingStatus.WAITING, cohort__starts_at__gt=now)
         .values_list("cohort_id", flat=True)
         .distinct()
     )
     offered = sum(len(offer_places(cohort_id, now)) for cohort_id in cohorts)
-    return {"lapsed": lapsed, "offered": offered}
+    return {"lapsed": lapsed, "offered": offered, "closed": closed}

@@ -174,7 +174,7 @@ def test_an_offer_that_lapses_passes_to_the_next_in_line(commits):
 
     # Just before the 48 hours are up nothing changes; just after, the offer lapses.
     almost = first.offer_hold.expires_at - datetime.timedelta(minutes=1)
-    assert commits(run_waiting_lists, almost) == {"lapsed": 0, "offered": 0}
+    assert commits(run_waiting_lists, almost) == {"lapsed": 0, "offered": 0, "closed": 0}
     later = first.offer_hold.expires_at + datetime.timedelta(minutes=1)
     result = commits(run_waiting_lists, later)
 
@@ -186,6 +186,12 @@ def test_an_offer_that_lapses_passes_to_the_next_in_line(commits):
     assert second.status == WaitingStatus.OFFERED
     assert second.offer_hold.expires_at == later + OFFER_HOLD
     assert len(offers_to(second.contact_email)) == 1
+    [lapsed] = [m for m in mail.outbox if m.subject.startswith("Offer lapsed")]
+    assert set(lapsed.to) == {first.contact_email, first.booker.email}
+    deadline = timezone.localtime(first.offer_hold.expires_at).strftime("%-d %B %Y, %H:%M")
+    for part in (lapsed.body, lapsed.alternatives[0][0]):
+        assert "offer has lapsed" in part and deadline in part
+        assert cohort.course.url in part
     # Lapsed offers are not made again to the same school.
     commits(run_waiting_lists, second.offer_hold.expires_at + datetime.timedelta(minutes=1))
     first.refresh_from_db()
@@ -462,3 +468,21 @@ def test_raising_the_capacity_offers_the_new_places_to_the_list(commits):
     assert entry.status == WaitingStatus.OFFERED
     assert cohort.status == "full"  # the two new places are held for the school offered
     assert len(offers_to(entry.contact_email)) == 1
+
+
+def test_schools_still_waiting_when_a_date_starts_are_told_and_leave_the_list(commits):
+    cohort, _ = full_cohort()
+    entry = join(cohort, 1)
+    mail.outbox.clear()
+    just_before = cohort.starts_at - datetime.timedelta(minutes=1)
+    assert commits(run_waiting_lists, just_before)["closed"] == 0
+
+    result = commits(run_waiting_lists, cohort.starts_at + datetime.timedelta(minutes=1))
+
+    entry.refresh_from_db()
+    assert result["closed"] == 1 and entry.status == WaitingStatus.LAPSED
+    [closed] = mail.outbox
+    assert closed.subject.startswith("Waiting list closed")
+    for part in (closed.body, closed.alternatives[0][0]):
+        assert "no longer open for booking" in part
+        assert entry.organisation.name in part
