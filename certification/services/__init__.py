@@ -1,0 +1,1 @@
+"""Certification's operations: plain functions that views, the admin and tasks call."""
