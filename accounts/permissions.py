@@ -45,6 +45,13 @@ MODEL_PERMISSIONS = {
         ("bookings", "add_payment"),
         ("bookings", "view_payment"),
         ("bookings", "add_refund"),
+        # Certification admin (certification/wagtail_hooks.py).
+        ("certification", "add_award"),
+        ("certification", "change_award"),
+        ("certification", "view_award"),
+        ("certification", "add_requirementset"),
+        ("certification", "change_requirementset"),
+        ("certification", "view_requirementset"),
         ("bookings", "add_voucher"),
         ("bookings", "change_voucher"),
         ("bookings", "view_voucher"),

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 
@@ -28,6 +29,12 @@ class Award(models.Model):
         max_length=80, blank=True, help_text="e.g. 'Level 5 (National Qualification Framework)'."
     )
     description = models.TextField(blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("level")]),
+        FieldPanel("description"),
+    ]
 
     class Meta:
         ordering = ["name"]
@@ -62,6 +69,27 @@ class RequirementSet(ClusterableModel):
     )
     qa_visit_required = models.BooleanField(default=False)
 
+    panels = [
+        FieldPanel("award"),
+        MultiFieldPanel(
+            [
+                FieldPanel("training_sessions"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("coaching_sessions_total"),
+                        FieldPanel("coaching_sessions_per_term"),
+                    ]
+                ),
+                FieldPanel("coaching_minimum_minutes"),
+                FieldPanel("reflective_entries"),
+                FieldPanel("qa_visit_required"),
+            ],
+            heading="What is asked for",
+        ),
+        InlinePanel("tasks", heading="Portfolio tasks", label="Task"),
+        InlinePanel("criteria", heading="Criteria needing evidence", label="Criterion"),
+    ]
+
     class Meta:
         ordering = ["award", "-version"]
         constraints = [
@@ -89,6 +117,8 @@ class PortfolioTask(Orderable):
     kind = models.CharField(max_length=14, choices=TaskKind.choices)
     prompt = models.TextField(blank=True)
 
+    panels = [FieldRowPanel([FieldPanel("title"), FieldPanel("kind")]), FieldPanel("prompt")]
+
     def __str__(self):
         return self.title
 
@@ -100,6 +130,11 @@ class Criterion(Orderable):
     code = models.CharField(max_length=12)
     text = models.TextField()
     evidence_required = models.BooleanField(default=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("evidence_required")]),
+        FieldPanel("text"),
+    ]
 
     def __str__(self):
         return f"{self.code} {self.text[:40]}"
