@@ -52,6 +52,7 @@ MODEL_PERMISSIONS = {
         ("certification", "add_requirementset"),
         ("certification", "change_requirementset"),
         ("certification", "view_requirementset"),
+        ("certification", "view_enrolment"),
         ("bookings", "add_voucher"),
         ("bookings", "change_voucher"),
         ("bookings", "view_voucher"),

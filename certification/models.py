@@ -162,6 +162,15 @@ class Enrolment(models.Model):
     delegate = models.ForeignKey(
         "bookings.Delegate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The school the participant coaches in: its coaching lead and impact lead see this
+    # portfolio as the confidentiality rules allow (policy.py).
+    organisation = models.ForeignKey(
+        "bookings.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+    )
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -248,3 +257,46 @@ class TaskResponse(models.Model):
 
     def __str__(self):
         return f"{self.task} ({'done' if self.completed_at else 'draft'})"
+
+
+class CoachingTeam(models.Model):
+    """A school's people with a view of its staff's coaching, set by the provider's admins:
+    coaching leads see progress as numbers; the one named impact lead also reads the
+    coaching diary and writes an impact statement at the end of each cycle."""
+
+    organisation = models.OneToOneField(
+        "bookings.Organisation", on_delete=models.CASCADE, related_name="coaching_team"
+    )
+    impact_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impact_lead_for",
+        help_text="Reads this school's coaching diaries (never logs, tasks or files); shown "
+        "on each participant's portfolio.",
+    )
+    coaching_leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="coaching_lead_for",
+        help_text="See their staff's progress as numbers only.",
+    )
+
+    def __str__(self):
+        return f"Coaching team of {self.organisation}"
+
+
+class PortfolioView(models.Model):
+    """A provider admin looked at someone's portfolio: every such view is logged."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="admin_views")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    part = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.viewer} viewed {self.part} of {self.enrolment}"

@@ -1,0 +1,89 @@
+"""Who may see which part of a portfolio: the one place every certification view,
+download and file asks. Anyone not allowed gets a 404 from the views, the same answer
+as for something that does not exist.
+
+- The participant: all of their own portfolios.
+- The enrolment's assessor: all of it, for the enrolments assigned to them only.
+- Provider admins (the `certification.view_enrolment` permission): all of it, and each
+  look is logged (PortfolioView).
+- The school's impact lead (one per organisation, CoachingTeam): progress and the
+  coaching diary, which they write impact statements from; never the reflective log,
+  task answers or files.
+- The school's coaching leads: progress as numbers, nothing written.
+- Everyone else, the headteacher and the booker included: nothing.
+"""
+
+from django.db.models import Q
+
+from .models import CoachingTeam, Enrolment, PortfolioView
+
+PROGRESS = "progress"
+DIARY = "diary"
+LOG = "log"
+TASKS = "tasks"
+FILES = "files"
+REVIEW = "review"
+EVERYTHING = frozenset({PROGRESS, DIARY, LOG, TASKS, FILES, REVIEW})
+IMPACT_LEAD = frozenset({PROGRESS, DIARY})
+COACHING_LEAD = frozenset({PROGRESS})
+
+
+def is_provider_admin(user):
+    return user.is_authenticated and user.has_perm("certification.view_enrolment")
+
+
+def parts_visible(user, enrolment):
+    """The parts of this enrolment's portfolio `user` may see (an empty set: none)."""
+    if not user.is_authenticated:
+        return frozenset()
+    if enrolment.participant_id == user.pk or enrolment.assessor_id == user.pk:
+        return EVERYTHING
+    if is_provider_admin(user):
+        return EVERYTHING
+    team = _team(enrolment)
+    if team is None:
+        return frozenset()
+    if team.impact_lead_id == user.pk:
+        return IMPACT_LEAD
+    if any(lead.pk == user.pk for lead in team.coaching_leads.all()):
+        return COACHING_LEAD
+    return frozenset()
+
+
+def may_see(user, enrolment, part):
+    allowed = part in parts_visible(user, enrolment)
+    if (
+        allowed
+        and is_provider_admin(user)
+        and user.pk
+        not in (
+            enrolment.participant_id,
+            enrolment.assessor_id,
+        )
+    ):
+        PortfolioView.objects.create(enrolment=enrolment, viewer=user, part=part)
+    return allowed
+
+
+def visible_enrolments(user):
+    """The enrolments `user` may see anything of, as one queryset."""
+    if not user.is_authenticated:
+        return Enrolment.objects.none()
+    if is_provider_admin(user):
+        return Enrolment.objects.all()
+    return Enrolment.objects.filter(
+        Q(participant=user)
+        | Q(assessor=user)
+        | Q(organisation__coaching_team__impact_lead=user)
+        | Q(organisation__coaching_team__coaching_leads=user)
+    ).distinct()
+
+
+def _team(enrolment):
+    if enrolment.organisation_id is None:
+        return None
+    return (
+        CoachingTeam.objects.filter(organisation_id=enrolment.organisation_id)
+        .prefetch_related("coaching_leads")
+        .first()
+    )
