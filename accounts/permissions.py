@@ -53,6 +53,7 @@ MODEL_PERMISSIONS = {
         ("certification", "change_requirementset"),
         ("certification", "view_requirementset"),
         ("certification", "view_enrolment"),
+        ("certification", "add_enrolment"),
         ("bookings", "add_voucher"),
         ("bookings", "change_voucher"),
         ("bookings", "view_voucher"),

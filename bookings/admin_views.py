@@ -309,6 +309,15 @@ class CohortIndexView(ExportFormattingMixin, IndexView):
                 priority=45,
             )
         )
+        if self.request.user.has_perm("certification.add_enrolment"):
+            buttons.append(
+                Button(
+                    "Enrol on an award",
+                    url=reverse("certification_awards:enrol", args=[quote(instance.pk)]),
+                    icon_name="pick",
+                    priority=70,
+                )
+            )
         if instance.awaits_go_ahead and self.permission_policy.user_has_permission(
             self.request.user, "change"
         ):

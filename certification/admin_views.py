@@ -2,7 +2,9 @@
 enrolment is shown, never edited: "Make a new version" copies the current one, and the
 copy is edited until someone enrols on it."""
 
+from django import forms
 from django.contrib.admin.utils import quote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +14,12 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
 from wagtail.admin.widgets.button import Button
 
-from .models import Award, RequirementSet
+from accounts import roles
+from bookings.admin_views import OfficeActionView
+from bookings.models import Cohort
+
+from .models import Award, Enrolment, RequirementSet
+from .services.enrolment import enrol_cohort, expected_participants
 from .services.requirements import revise_requirements
 
 REQUIREMENTS = "certification_requirements"
@@ -81,3 +88,72 @@ class NewVersionView(View):
         return redirect(f"{REQUIREMENTS}:edit", quote(requirement_set.pk))
 
     get = post
+
+
+class EnrolCohortForm(forms.Form):
+    award = forms.ModelChoiceField(
+        queryset=Award.objects.filter(requirement_sets__isnull=False).distinct(),
+        help_text="Each participant is held to the award's current requirements.",
+    )
+    assessor = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text="Assigned to every enrolment made now; it can be changed per enrolment.",
+    )
+    academic_year = forms.IntegerField(
+        label="Academic year starting in",
+        min_value=2000,
+        max_value=2100,
+        help_text="2026 means autumn 2026, spring 2027 and summer 2027.",
+    )
+
+
+class EnrolCohortView(OfficeActionView):
+    """Enrol a cohort's named delegates on an award in one action."""
+
+    model = Enrolment
+    permission_required = "add"
+    form_class = EnrolCohortForm
+    page_title = "Enrol on an award"
+    header_icon = "pick"
+    submit_label = "Enrol and send the invitations"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(
+            Cohort.objects.select_related("course"), pk=kwargs["cohort_pk"]
+        )
+        self.back_url = reverse("bookings_cohorts:index")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["assessor"].queryset = get_user_model().objects.filter(
+            groups__name=roles.ASSESSORS
+        )
+        assessors = [t for t in self.object.trainers.all() if t.groups.filter(name=roles.ASSESSORS)]
+        start = self.object.first_day()
+        form.initial.setdefault("assessor", assessors[0].pk if assessors else None)
+        if start:
+            form.initial.setdefault(
+                "academic_year", start.year if start.month >= 9 else start.year - 1
+            )
+        return form
+
+    def get_explanation(self):
+        people = expected_participants(self.object)
+        return (
+            f"{len(people)} named delegate{'s' if len(people) != 1 else ''} on confirmed "
+            "bookings will be enrolled (anyone already enrolled on the award for this date "
+            "is left as they are), and each is emailed an invitation to their portfolio."
+        )
+
+    def act(self, data):
+        made = enrol_cohort(
+            self.object,
+            data["award"].current_requirements(),
+            assessor=data["assessor"],
+            academic_year=data["academic_year"],
+        )
+        return (
+            f"{len(made)} participant{'s' if len(made) != 1 else ''} enrolled on {data['award']}."
+        )

@@ -13,10 +13,16 @@ from .models import Award, RequirementSet
 
 class AwardViewSet(BookingsViewSet):
     model = Award
+    name = "certification_awards"
     icon = "pick"
     url_prefix = "certification/awards"
     list_display = ["name", "kind", "level"]
     search_fields = ["name"]
+
+    def get_extra_urlpatterns(self):
+        return [
+            path("enrol/<int:cohort_pk>/", views.EnrolCohortView.as_view(), name="enrol"),
+        ]
 
 
 class RequirementSetViewSet(BookingsViewSet):

@@ -1,0 +1,10 @@
+"""Background work for certification, run by django-tasks' worker (immediately in tests)."""
+
+from django_tasks import task
+
+from .emails import send_invitation
+
+
+@task()
+def invite_participant(enrolment_id, new_account):
+    send_invitation(enrolment_id, new_account=new_account)
