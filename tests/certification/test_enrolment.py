@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def setting():
     factories.invoicing_settings()
     award = Award.objects.create(
-        name="Certificate in Coaching Competence", slug="ccc", kind=AwardKind.CERTIFICATE
+        name="Coaching certificate (test)", slug="ccc", kind=AwardKind.CERTIFICATE
     )
     revise_requirements(award, coaching_sessions_total=30)
     cohort = factories.cohort(capacity=6, days_ahead=20)
@@ -79,7 +79,7 @@ def test_an_admin_enrols_a_cohorts_delegates_and_each_is_invited(
 
     by_address = {m.to[0]: m for m in mail.outbox}
     invite = by_address["pat.lee@school.example"]
-    assert invite.subject == "Your portfolio for the Certificate in Coaching Competence"
+    assert invite.subject == "Your portfolio for the Coaching certificate (test)"
     for part in (invite.body, invite.alternatives[0][0]):
         assert "Choose a password" in part
         assert "/accounts/password-reset/" in part

@@ -38,7 +38,7 @@ TASKS = [
 @pytest.fixture
 def certificate():
     award = Award.objects.create(
-        name="Certificate in Coaching Competence",
+        name="Coaching certificate (test)",
         slug="ccc",
         kind=AwardKind.CERTIFICATE,
         level="Level 5",

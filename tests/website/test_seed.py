@@ -8,6 +8,7 @@ from wagtail.models import Page, Revision
 
 from accounts import roles
 from bookings.models import Booking, Cohort, Delegate, Invoice, Organisation, Payment, Voucher
+from certification.models import Award, RequirementSet
 from courses.models import CoursePage
 from website.demo.seed import seed_demo
 from website.models import FormField, JournalPage
@@ -42,6 +43,7 @@ def snapshot():
         "invoices": Invoice.objects.count(),
         "payments": Payment.objects.count(),
         "vouchers": sorted(Voucher.objects.values_list("code", "times_used")),
+        "requirement sets": sorted(RequirementSet.objects.values_list("award__slug", "version")),
     }
 
 
@@ -96,3 +98,19 @@ def test_seed_makes_one_user_per_role():
     User = get_user_model()
     for role in roles.ALL_ROLES:
         assert User.objects.filter(groups__name=role).exists(), role
+
+
+def test_seed_has_the_awards_with_their_requirements():
+    seed_demo(demo_users=False)
+    ccc = Award.objects.get(slug="certificate-in-coaching-competence").current_requirements()
+    assert (ccc.coaching_sessions_total, ccc.coaching_sessions_per_term) == (30, 10)
+    assert ccc.coaching_minimum_minutes == 30 and ccc.training_sessions == 3
+    assert [t.kind for t in ccc.tasks.order_by("sort_order")][:2] == ["pre_course", "review"]
+    phases = Award.objects.filter(kind="framework").order_by("pk")
+    assert [a.name.split(": ")[1] for a in phases] == [
+        "Effective Mentor",
+        "Advanced Mentor and Coach",
+        "Master Mentor and Coach",
+    ]
+    assert all(p.current_requirements().qa_visit_required for p in phases)
+    assert all(p.current_requirements().criteria.exists() for p in phases)

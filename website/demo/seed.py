@@ -27,6 +27,7 @@ from website.models import (
 
 from . import content
 from .bookings import seed_bookings
+from .certification import seed_awards
 from .images import get_or_create_image
 
 
@@ -91,6 +92,7 @@ def seed_demo(*, demo_users=True, today=None):
     if demo_users:
         _users(report)
     seed_bookings(report, today=today, demo_users=demo_users)
+    seed_awards(report)
     return report
 
 
