@@ -12,11 +12,11 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
+from .admin_views import COHORTS
 from .models import Cohort, WaitingListEntry, WaitingStatus
 from .services import capacity
 from .services.waiting import WaitingListError, move, offer_by_hand, withdraw
 
-COHORTS = "bookings_cohorts"
 ACTIONS = ("up", "down", "front", "offer", "remove")
 
 

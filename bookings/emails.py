@@ -30,11 +30,13 @@ def absolute(path):
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _send(template, context, *, to, cc=(), attachments=()):
+def send_email(template, context, *, to, cc=(), attachments=(), folder="bookings/emails"):
+    """Render `{folder}/{template}_subject.txt`, `.txt` and `.html` and send them, with
+    replies going to the office. Certification's emails use it too."""
     context = {**context, "site_name": settings.WAGTAIL_SITE_NAME}
-    subject = render_to_string(f"bookings/emails/{template}_subject.txt", context).strip()
-    text = render_to_string(f"bookings/emails/{template}.txt", context)
-    html = render_to_string(f"bookings/emails/{template}.html", context)
+    subject = render_to_string(f"{folder}/{template}_subject.txt", context).strip()
+    text = render_to_string(f"{folder}/{template}.txt", context)
+    html = render_to_string(f"{folder}/{template}.html", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
         body=text,
@@ -90,7 +92,7 @@ def send_booking_confirmation(booking):
         "invoices": invoices,
         "booking_url": absolute(reverse("bookings:booking-detail", args=[booking.reference])),
     }
-    _send(
+    send_email(
         "booking_confirmed",
         context,
         to=[booking.booker.email],
@@ -103,7 +105,7 @@ def send_email_confirmation_request(booking):
     user = booking.booker
     link = absolute(reverse("bookings:confirm-email", args=[email_confirmation_token(user)]))
     hold = booking.holds.order_by("-expires_at").first()
-    _send(
+    send_email(
         "confirm_email",
         {"booking": booking, "user": user, "link": link, "hold": hold},
         to=[user.email],
@@ -132,7 +134,7 @@ def send_booking_cancelled(booking_id, credit_note_ids):
                 "text/calendar",
             )
         )
-    _send(
+    send_email(
         "booking_cancelled",
         {
             "booking": booking,
@@ -157,7 +159,7 @@ def send_invoice_reminder(invoice_id, kind):
         .prefetch_related("lines", "payments", "refunds", "credit_notes")
         .get(pk=invoice_id)
     )
-    _send(
+    send_email(
         "invoice_overdue" if kind == "overdue" else "invoice_due",
         {
             "invoice": invoice,
@@ -175,7 +177,7 @@ def send_session_reminder(delegate_id, session_id):
     delegate = Delegate.objects.select_related("booking__cohort__course").get(pk=delegate_id)
     cohort = delegate.booking.cohort
     session = cohort.sessions.get(pk=session_id)
-    _send(
+    send_email(
         "session_reminder",
         {
             "delegate": delegate,
@@ -199,7 +201,7 @@ def send_card_payment_settled(checkout_id, outcome):
         send_joining_details(booking)
     elif outcome == "invoice paid":
         invoice = next(i for i in booking.invoices.all() if i.pk == checkout.invoice_id)
-        _send(
+        send_email(
             "payment_received",
             {
                 "booking": booking,
@@ -212,7 +214,7 @@ def send_card_payment_settled(checkout_id, outcome):
         )
     elif outcome == "refunded":
         refunds = list(checkout.refunds.all())
-        _send(
+        send_email(
             "card_refunded",
             {
                 "booking": booking,
@@ -249,7 +251,7 @@ def send_joining_details(booking, delegate_ids=None):
         if not claimed:
             continue
         try:
-            _send(
+            send_email(
                 "delegate_joining",
                 {
                     "delegate": delegate,
@@ -279,7 +281,7 @@ def send_delegate_cancelled(booking, delegate, reason="", cohort=None):
     """`cohort` is the date the place was on, when that is not the booking's (a move)."""
     cohort = cohort or booking.cohort
     substitute = getattr(delegate, "substituted_by", None) if hasattr(delegate, "pk") else None
-    _send(
+    send_email(
         "delegate_cancelled",
         {
             "delegate": delegate,
@@ -347,7 +349,7 @@ def send_booking_changed(booking_id, change, detail):
             )
         )
     new = Delegate.objects.filter(pk__in=new_ids or []).select_related("substitutes")
-    _send(
+    send_email(
         "booking_changed",
         {
             "booking": booking,
@@ -375,7 +377,7 @@ def send_cohort_cancelled(cohort_id, cancelled, reason):
                 "text/calendar",
             )
         )
-        _send(
+        send_email(
             "cohort_cancelled",
             {
                 "booking": booking,
@@ -407,7 +409,7 @@ def _entry_recipients(entry):
 
 def send_waiting_list_joined(entry_id):
     entry = _entry(entry_id)
-    _send(
+    send_email(
         "waiting_list_joined",
         {
             "entry": entry,
@@ -422,7 +424,7 @@ def send_waiting_list_offer(entry_id):
     entry = _entry(entry_id)
     if entry.status != WaitingStatus.OFFERED:
         return  # booked or withdrawn before the worker got here
-    _send(
+    send_email(
         "waiting_list_offer",
         {
             "entry": entry,
@@ -443,7 +445,7 @@ def send_cohort_going_ahead(cohort_id):
     for booking_id in bookings.values_list("pk", flat=True):
         booking = _booking(booking_id)
         sent = send_joining_details(booking)
-        _send(
+        send_email(
             "cohort_going_ahead",
             {
                 "booking": booking,
@@ -460,7 +462,7 @@ def send_go_ahead_decision_due(cohort_id):
     cohort = Cohort.objects.select_related("course").get(pk=cohort_id)
     booked = cohort.places_confirmed()
     admin = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    _send(
+    send_email(
         "go_ahead_decision_due",
         {
             "cohort": cohort,
@@ -475,7 +477,7 @@ def send_go_ahead_decision_due(cohort_id):
 
 def send_waiting_list_closed(entry_id, why):
     entry = _entry(entry_id)
-    _send(
+    send_email(
         "waiting_list_closed",
         {
             "entry": entry,

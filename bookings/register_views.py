@@ -44,14 +44,15 @@ def _session(request, session_id):
 
 def _rows(session):
     marks = marks_for(session)
-    completed = completed_delegates(session.cohort)
+    expected = expected_delegates(session.cohort)
+    completed = completed_delegates(session.cohort, expected)
     return [
         {
             "delegate": delegate,
             "mark": marks[delegate.pk].mark if delegate.pk in marks else "",
             "completed": delegate.pk in completed,
         }
-        for delegate in expected_delegates(session.cohort)
+        for delegate in expected
     ]
 
 

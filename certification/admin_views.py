@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
@@ -20,7 +20,7 @@ from bookings.models import Cohort
 
 from .models import Award, Enrolment, RequirementSet
 from .services.enrolment import enrol_cohort, expected_participants
-from .services.requirements import revise_requirements
+from .services.requirements import next_version, revise_requirements
 
 REQUIREMENTS = "certification_requirements"
 
@@ -52,8 +52,7 @@ class RequirementSetCreateView(CreateView):
 
     def save_instance(self):
         instance = self.form.save(commit=False)
-        top = RequirementSet.objects.filter(award=instance.award).aggregate(Max("version"))
-        instance.version = (top["version__max"] or 0) + 1
+        instance.version = next_version(instance.award)
         instance.save()
         self.form.save_m2m()
         for formset in getattr(self.form, "formsets", {}).values():

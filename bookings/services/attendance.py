@@ -88,8 +88,9 @@ def mark_register(session, marks, *, actor, now=None):
     return changed
 
 
-def completed_delegates(cohort):
-    """Ids of the delegates who attended every session of the date."""
+def completed_delegates(cohort, expected=None):
+    """Ids of the delegates who attended every session of the date. `expected`: the
+    date's expected delegates, if the caller has them already."""
     session_ids = set(cohort.sessions.values_list("pk", flat=True))
     if not session_ids:
         return set()
@@ -98,7 +99,9 @@ def completed_delegates(cohort):
         session__cohort=cohort, mark__in=ATTENDED
     ).values_list("delegate_id", "session_id"):
         attended.setdefault(delegate_id, set()).add(session_id)
-    expected = {d.pk for d in expected_delegates(cohort)}
+    if expected is None:
+        expected = expected_delegates(cohort)
+    expected = {d.pk for d in expected}
     return {d for d, sessions in attended.items() if d in expected and sessions >= session_ids}
 
 

@@ -65,22 +65,31 @@ def session_reminders_due(now=None):
         .exclude(cohort__status=CohortStatus.CANCELLED)
         .select_related("cohort")
     )
-    due = []
-    for session in sessions:
-        if not session.cohort.is_going_ahead:
-            continue
-        delegates = (
-            Delegate.objects.filter(
-                booking__cohort_id=session.cohort_id,
-                booking__status=BookingStatus.CONFIRMED,
-                cancelled_at__isnull=True,
-            )
-            .exclude(email="")
-            .exclude(session_reminders__session=session)
-            .values_list("pk", flat=True)
+    sessions = [s for s in sessions if s.cohort.is_going_ahead]
+    # Two queries however many sessions: who is on those dates, and who has been told.
+    delegates = {}
+    for delegate_id, cohort_id in (
+        Delegate.objects.filter(
+            booking__cohort__in={s.cohort_id for s in sessions},
+            booking__status=BookingStatus.CONFIRMED,
+            cancelled_at__isnull=True,
         )
-        due.extend((delegate_id, session.pk) for delegate_id in delegates)
-    return due
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", "booking__cohort_id")
+    ):
+        delegates.setdefault(cohort_id, []).append(delegate_id)
+    sent = set(
+        SessionReminder.objects.filter(session__in=sessions).values_list(
+            "delegate_id", "session_id"
+        )
+    )
+    return [
+        (delegate_id, session.pk)
+        for session in sessions
+        for delegate_id in delegates.get(session.cohort_id, [])
+        if (delegate_id, session.pk) not in sent
+    ]
 
 
 def claim_session_reminder(delegate_id, session_id):

@@ -7,23 +7,15 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts import roles
-from bookings.models import BookingStatus, Delegate
+from bookings.services.attendance import expected_delegates
 
 from ..models import Enrolment
 from ..tasks import invite_participant
 
 
 def expected_participants(cohort):
-    return list(
-        Delegate.objects.filter(
-            booking__cohort=cohort,
-            booking__status=BookingStatus.CONFIRMED,
-            cancelled_at__isnull=True,
-        )
-        .exclude(email="")
-        .select_related("booking__organisation")
-        .order_by("pk")
-    )
+    """The named delegates expected on the date (attendance.expected_delegates)."""
+    return [d for d in expected_delegates(cohort) if d.email]
 
 
 def _participant_for(delegate):

@@ -16,6 +16,11 @@ NUMBERS = (
 )
 
 
+def next_version(award):
+    top = RequirementSet.objects.filter(award=award).aggregate(Max("version"))
+    return (top["version__max"] or 0) + 1
+
+
 def revise_requirements(award, *, tasks=None, criteria=None, **numbers):
     """Apply the changes to the award's requirements and return the set now current.
 
@@ -31,8 +36,7 @@ def revise_requirements(award, *, tasks=None, criteria=None, **numbers):
         if current is not None and not current.in_use:
             target = current
         else:
-            top = RequirementSet.objects.filter(award=award).aggregate(Max("version"))
-            target = RequirementSet(award=award, version=(top["version__max"] or 0) + 1)
+            target = RequirementSet(award=award, version=next_version(award))
             if current is not None:
                 for name in NUMBERS:
                     setattr(target, name, getattr(current, name))
