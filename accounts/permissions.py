@@ -54,6 +54,7 @@ MODEL_PERMISSIONS = {
         ("certification", "view_requirementset"),
         ("certification", "view_enrolment"),
         ("certification", "add_enrolment"),
+        ("certification", "moderate_submission"),
         ("bookings", "add_voucher"),
         ("bookings", "change_voucher"),
         ("bookings", "view_voucher"),

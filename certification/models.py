@@ -6,7 +6,11 @@ editing the award's requirements makes the next version (services.revise_require
 and an enrolment keeps the version it started with.
 """
 
+import secrets
+import uuid
+
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
@@ -196,6 +200,11 @@ class Enrolment(models.Model):
     def award(self):
         return self.requirement_set.award
 
+    @property
+    def is_open(self):
+        """Open for the participant's work until the award is made or they withdraw."""
+        return self.status not in (EnrolmentStatus.AWARDED, EnrolmentStatus.WITHDRAWN)
+
 
 class CoachingStyle(models.TextChoices):
     FACILITATIVE = "facilitative", "Facilitative"
@@ -203,11 +212,47 @@ class CoachingStyle(models.TextChoices):
     DIRECTIVE = "directive", "Directive"
 
 
+class CyclePhase(models.TextChoices):
+    IDENTIFY = "identify", "Identify"
+    LEARN = "learn", "Learn"
+    IMPROVE = "improve", "Improve"
+
+
+class CoachingCycle(models.Model):
+    """A run of sessions with one coachee towards one goal, through the three phases
+    (identify, learn, improve). The school's impact lead writes an impact statement when
+    it ends."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="cycles")
+    number = models.PositiveSmallIntegerField()
+    coachee = models.CharField(max_length=80, help_text="Initials or role, e.g. 'ECT, year 4'.")
+    goal = models.CharField(max_length=200, help_text="What the coachee wants to work on.")
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["enrolment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "number"], name="one_number_per_cycle")
+        ]
+
+    def __str__(self):
+        return f"Cycle {self.number}: {self.goal}"
+
+    @property
+    def is_open(self):
+        return self.ended_on is None
+
+
 class CoachingSession(models.Model):
     """An entry in the coaching diary. The coachee is named by initials or role: never
     required to be a full name."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="diary")
+    cycle = models.ForeignKey(
+        CoachingCycle, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    phase = models.CharField(max_length=8, choices=CyclePhase.choices, blank=True)
     held_on = models.DateField()
     minutes = models.PositiveSmallIntegerField()
     coachee = models.CharField(max_length=80, help_text="Initials or role, e.g. 'ECT, year 4'.")
@@ -227,6 +272,68 @@ class CoachingSession(models.Model):
         return f"{self.held_on:%d/%m/%Y}, {self.minutes} min with {self.coachee}"
 
 
+def _new_link_token():
+    return secrets.token_urlsafe(32)
+
+
+class CoacheeLink(models.Model):
+    """A private link that lets the coachee add their own notes to one session, with no
+    account: it shows only that session, lasts 14 days and can be withdrawn."""
+
+    LIFETIME_DAYS = 14
+
+    session = models.ForeignKey(
+        CoachingSession, on_delete=models.CASCADE, related_name="coachee_links"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_new_link_token)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Coachee link for {self.session}"
+
+    def is_live(self, now=None):
+        now = now or timezone.now()
+        return self.withdrawn_at is None and now < self.expires_at
+
+
+class CoacheeNote(models.Model):
+    """What the coachee wrote about the session through their link."""
+
+    session = models.ForeignKey(
+        CoachingSession, on_delete=models.CASCADE, related_name="coachee_notes"
+    )
+    link = models.ForeignKey(CoacheeLink, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField()
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["written_at", "pk"]
+
+    def __str__(self):
+        return f"Coachee's note on {self.session}"
+
+
+class ImpactStatement(models.Model):
+    """The impact lead's short statement at the end of a coaching cycle, for the head and
+    governors: how the coaching developed, never the teacher's performance."""
+
+    cycle = models.OneToOneField(
+        CoachingCycle, on_delete=models.CASCADE, related_name="impact_statement"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    written_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Impact statement for {self.cycle}"
+
+
 class ReflectiveEntry(models.Model):
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="reflective_log"
@@ -234,6 +341,9 @@ class ReflectiveEntry(models.Model):
     written_on = models.DateField(default=timezone.localdate)
     title = models.CharField(max_length=160)
     body = models.TextField()
+    criteria = models.ManyToManyField(
+        "Criterion", blank=True, related_name="entries", help_text="Criteria this is evidence for."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -257,6 +367,168 @@ class TaskResponse(models.Model):
 
     def __str__(self):
         return f"{self.task} ({'done' if self.completed_at else 'draft'})"
+
+
+def portfolio_storage():
+    """Outside the public media folder: files are served only by the portfolio's views,
+    which ask the policy first (settings STORAGES['portfolio'])."""
+    return storages["portfolio"]
+
+
+def evidence_path(instance, filename):
+    # A random name: nothing about the participant or the file's own name is on disk.
+    return f"evidence/{instance.enrolment_id}/{uuid.uuid4().hex}"
+
+
+class FileKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    WORD = "word", "Word document"
+    IMAGE = "image", "Image"
+
+
+class EvidenceFile(models.Model):
+    """An uploaded file in a portfolio. Never changed once uploaded: removing it from the
+    portfolio only sets `removed_at`, so a submission that listed it still has it."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(storage=portfolio_storage, upload_to=evidence_path, max_length=200)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=FileKind.choices)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=200, blank=True)
+    reflective_entry = models.ForeignKey(
+        ReflectiveEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="files"
+    )
+    task_response = models.ForeignKey(
+        TaskResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="files"
+    )
+    criteria = models.ManyToManyField(
+        "Criterion", blank=True, related_name="files", help_text="Criteria this is evidence for."
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class SubmissionOutcome(models.TextChoices):
+    PENDING = "pending", "Waiting for the assessor"
+    REFERRED = "referred", "Referred back"
+    RECOMMENDED = "recommended", "Recommended for the award"
+
+
+class ModerationOutcome(models.TextChoices):
+    AGREED = "agreed", "Agreed"
+    RETURNED = "returned", "Returned to the assessor"
+
+
+class ImmutableSubmissionError(Exception):
+    """A submission's snapshot is what was submitted: it is never changed."""
+
+
+class Submission(models.Model):
+    """The portfolio as it stood when submitted, frozen: entries, answers and file
+    references are copied into `snapshot`, so the assessor marks exactly that while the
+    participant keeps working on the live portfolio."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+    snapshot = models.JSONField()
+    outcome = models.CharField(
+        max_length=12, choices=SubmissionOutcome.choices, default=SubmissionOutcome.PENDING
+    )
+    feedback = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    moderation = models.CharField(max_length=10, choices=ModerationOutcome.choices, blank=True)
+    moderation_note = models.TextField(blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["enrolment", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "number"], name="one_number_per_submission"
+            )
+        ]
+        permissions = [("moderate_submission", "Can moderate assessors' recommendations")]
+
+    def __str__(self):
+        return f"Submission {self.number} of {self.enrolment}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = Submission.objects.filter(pk=self.pk).values_list("snapshot", flat=True)
+            if stored and stored[0] != self.snapshot:
+                raise ImmutableSubmissionError("A submitted portfolio is never changed.")
+        super().save(*args, **kwargs)
+
+    def file_ids(self):
+        return {f["id"] for f in self.snapshot.get("files", [])}
+
+
+class RequirementMark(models.Model):
+    """The assessor's judgement of one requirement in a submission."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="marks")
+    key = models.CharField(max_length=40)
+    label = models.CharField(max_length=240)
+    met = models.BooleanField()
+    feedback = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "key"], name="one_mark_per_requirement")
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {'met' if self.met else 'not yet met'}"
+
+
+class AuditAction(models.TextChoices):
+    ENROLLED = "enrolled", "Enrolled"
+    SUBMITTED = "submitted", "Submitted the portfolio"
+    REFERRED = "referred", "Referred the portfolio back"
+    RECOMMENDED = "recommended", "Recommended the award"
+    MODERATION_AGREED = "agreed", "Moderation: agreed the recommendation"
+    MODERATION_RETURNED = "returned", "Moderation: returned to the assessor"
+    LINK_SENT = "link_sent", "Made a coachee link"
+    LINK_WITHDRAWN = "link_withdrawn", "Withdrew a coachee link"
+    IMPACT_STATEMENT = "impact", "Wrote an impact statement"
+
+
+class AuditEvent(models.Model):
+    """Who did what to a portfolio, and when. Rows are only ever added."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="audit")
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.PROTECT, related_name="audit"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%d/%m/%Y %H:%M}"
 
 
 class CoachingTeam(models.Model):

@@ -4,8 +4,9 @@ as for something that does not exist.
 
 - The participant: all of their own portfolios.
 - The enrolment's assessor: all of it, for the enrolments assigned to them only.
-- Provider admins (the `certification.view_enrolment` permission): all of it, and each
-  look is logged (PortfolioView).
+- Provider admins (the `certification.view_enrolment` permission) and moderators (senior
+  assessors, `certification.moderate_submission`): all of it, and each look is logged
+  (PortfolioView).
 - The school's impact lead (one per organisation, CoachingTeam): progress and the
   coaching diary, which they write impact statements from; never the reflective log,
   task answers or files.
@@ -29,7 +30,12 @@ COACHING_LEAD = frozenset({PROGRESS})
 
 
 def is_provider_admin(user):
-    return user.is_authenticated and user.has_perm("certification.view_enrolment")
+    """Provider admins, and senior assessors who moderate (see `is_moderator`): they may
+    open any portfolio, and each look is logged."""
+    return user.is_authenticated and (
+        user.has_perm("certification.view_enrolment")
+        or user.has_perm("certification.moderate_submission")
+    )
 
 
 def parts_visible(user, enrolment):
@@ -63,6 +69,38 @@ def may_see(user, enrolment, part):
     ):
         PortfolioView.objects.create(enrolment=enrolment, viewer=user, part=part)
     return allowed
+
+
+def may_edit(user, enrolment):
+    """Only the participant works in their portfolio, until the award is made or they
+    withdraw."""
+    return user.is_authenticated and enrolment.participant_id == user.pk and enrolment.is_open
+
+
+def may_assess(user, enrolment):
+    """The enrolment's assessor marks its submissions (a provider admin may stand in)."""
+    if not user.is_authenticated or enrolment.participant_id == user.pk:
+        return False
+    return enrolment.assessor_id == user.pk or is_provider_admin(user)
+
+
+def is_moderator(user):
+    """Provider admins and senior assessors (the `moderate_submission` permission)."""
+    return user.is_authenticated and user.has_perm("certification.moderate_submission")
+
+
+def may_moderate(user, submission):
+    """A moderator who is neither the participant nor the assessor who decided."""
+    enrolment = submission.enrolment
+    return is_moderator(user) and user.pk not in (
+        enrolment.participant_id,
+        submission.decided_by_id,
+    )
+
+
+def may_write_impact(user, enrolment):
+    team = _team(enrolment)
+    return user.is_authenticated and team is not None and team.impact_lead_id == user.pk
 
 
 def visible_enrolments(user):

@@ -2,9 +2,14 @@
 
 from django_tasks import task
 
-from .emails import send_invitation
+from .emails import send_invitation, send_step
 
 
 @task()
 def invite_participant(enrolment_id, new_account):
     send_invitation(enrolment_id, new_account=new_account)
+
+
+@task()
+def notify_step(submission_id, action):
+    send_step(submission_id, action)

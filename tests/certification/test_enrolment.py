@@ -82,10 +82,12 @@ def test_an_admin_enrols_a_cohorts_delegates_and_each_is_invited(
     assert invite.subject == "Your portfolio for the Coaching certificate (test)"
     for part in (invite.body, invite.alternatives[0][0]):
         assert "Choose a password" in part
-        assert "/accounts/password-reset/" in part
+        assert "/portfolio/welcome/" in part
         assert "Asha Khan" in part
         assert "impact lead" in part
-    assert "Sign in" in by_address["sam.ray@school.example"].body
+    existing_invite = by_address["sam.ray@school.example"].body
+    assert "Sign in" in existing_invite
+    assert f"/accounts/sign-in/?next=/portfolio/{enrolments[1].pk}/" in existing_invite
 
     # Doing it again enrols nobody twice and sends nothing.
     mail.outbox.clear()
@@ -94,19 +96,31 @@ def test_an_admin_enrols_a_cohorts_delegates_and_each_is_invited(
     assert Enrolment.objects.count() == 2 and mail.outbox == []
 
 
-def test_the_invitation_link_lets_the_participant_choose_a_password(
+def test_the_invitation_link_sets_a_password_and_lands_on_the_portfolio(
     client, setting, django_capture_on_commit_callbacks
 ):
     award, cohort, *_ = setting
     from certification.services.enrolment import enrol_cohort
 
     with django_capture_on_commit_callbacks(execute=True):
-        enrol_cohort(cohort, award.current_requirements(), assessor=None, academic_year=2026)
+        (enrolment, *_) = enrol_cohort(
+            cohort, award.current_requirements(), assessor=None, academic_year=2026
+        )
     invite = next(m for m in mail.outbox if m.to == ["pat.lee@school.example"])
-    link = next(w for w in invite.body.split() if "/accounts/password-reset/" in w)
+    link = next(w for w in invite.body.split() if "/portfolio/welcome/" in w)
     page = client.get(link.replace("http://testserver", ""), follow=True)
     assert page.status_code == 200
-    assert b"password" in page.content.lower()
+    form_url = page.redirect_chain[-1][0]
+    chosen = "a-new-long-password-42"
+    landed = client.post(form_url, {"new_password1": chosen, "new_password2": chosen}, follow=True)
+    enrolment = Enrolment.objects.get(participant__email="pat.lee@school.example")
+    assert landed.redirect_chain[-1][0] == reverse("certification:portfolio", args=[enrolment.pk])
+    assert b"What to do next" in landed.content
+    enrolment.participant.refresh_from_db()
+    assert enrolment.participant.check_password(chosen)
+    # The link is spent once used.
+    again = client.get(link.replace("http://testserver", ""), follow=True)
+    assert b"new_password1" not in again.content
 
 
 @pytest.mark.parametrize(

@@ -132,10 +132,20 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Portfolio uploads live outside MEDIA_ROOT and have no URL: only the portfolio's views
+# serve them, after asking certification.policy who may see them.
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
+PORTFOLIO_STORAGE = {
+    "BACKEND": "certification.storage.PrivateFileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_ROOT / "portfolios"},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "portfolio": PORTFOLIO_STORAGE,
 }
+# The largest file a participant may upload to their portfolio.
+PORTFOLIO_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 # One cache for everything but rendered pages, and one that only holds rendered pages
 # for anonymous visitors, so that publishing can clear it whole without touching the

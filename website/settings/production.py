@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env_bool
+from .base import MIDDLEWARE, PORTFOLIO_STORAGE, env_bool
 
 for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
     if not os.environ.get(required, "").strip():
@@ -17,6 +17,7 @@ MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDD
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "portfolio": PORTFOLIO_STORAGE,
 }
 
 # The site sits behind a TLS-terminating proxy that sets X-Forwarded-Proto.

@@ -1,0 +1,133 @@
+"""What a participant does in their portfolio beyond plain form saves: coaching cycles,
+the coachee's private link, uploads; and the impact lead's statement at a cycle's end.
+Each step that matters later goes into the enrolment's audit trail."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ..models import (
+    AuditAction,
+    AuditEvent,
+    CoacheeLink,
+    CoacheeNote,
+    CoachingCycle,
+    Enrolment,
+    EvidenceFile,
+    ImpactStatement,
+)
+
+
+class LinkNotLive(Exception):
+    """The coachee's link has expired or been withdrawn."""
+
+
+def audit(enrolment, action, actor=None, *, submission=None, note=""):
+    return AuditEvent.objects.create(
+        enrolment=enrolment, submission=submission, actor=actor, action=action, note=note
+    )
+
+
+def start_cycle(enrolment, *, coachee, goal, started_on=None):
+    """The next numbered coaching cycle."""
+    with transaction.atomic():
+        Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+        last = enrolment.cycles.aggregate(n=Max("number"))["n"] or 0
+        return CoachingCycle.objects.create(
+            enrolment=enrolment,
+            number=last + 1,
+            coachee=coachee,
+            goal=goal,
+            started_on=started_on or timezone.localdate(),
+        )
+
+
+def make_coachee_link(session, actor, *, now=None):
+    now = now or timezone.now()
+    link = CoacheeLink.objects.create(
+        session=session,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=CoacheeLink.LIFETIME_DAYS),
+    )
+    audit(
+        session.enrolment,
+        AuditAction.LINK_SENT,
+        actor,
+        note=f"For the session on {session.held_on:%d/%m/%Y}; lasts until "
+        f"{timezone.localtime(link.expires_at):%d/%m/%Y %H:%M}.",
+    )
+    return link
+
+
+def withdraw_coachee_link(link, actor):
+    if link.withdrawn_at is None:
+        link.withdrawn_at = timezone.now()
+        link.save(update_fields=["withdrawn_at"])
+        audit(
+            link.session.enrolment,
+            AuditAction.LINK_WITHDRAWN,
+            actor,
+            note=f"For the session on {link.session.held_on:%d/%m/%Y}.",
+        )
+
+
+def live_link(token):
+    """The live link with this token, or None (unknown, expired or withdrawn alike)."""
+    link = (
+        CoacheeLink.objects.select_related("session__enrolment__participant")
+        .filter(token=token)
+        .first()
+    )
+    if link is None or not link.is_live():
+        return None
+    return link
+
+
+def add_coachee_note(link, text):
+    with transaction.atomic():
+        link = CoacheeLink.objects.select_for_update().get(pk=link.pk)
+        if not link.is_live():
+            raise LinkNotLive
+        return CoacheeNote.objects.create(session_id=link.session_id, link=link, text=text)
+
+
+def add_file(enrolment, upload, sniffed, *, description="", criteria=(), entry=None, answer=None):
+    """Store an upload that `uploads.sniff` accepted."""
+    evidence = EvidenceFile(
+        enrolment=enrolment,
+        name=(upload.name or "file")[-200:],
+        kind=sniffed.kind,
+        content_type=sniffed.content_type,
+        size=sniffed.size,
+        sha256=sniffed.sha256,
+        description=description,
+        reflective_entry=entry,
+        task_response=answer,
+    )
+    evidence.file.save("upload", upload, save=False)
+    evidence.save()
+    if criteria:
+        evidence.criteria.set(criteria)
+    return evidence
+
+
+def remove_file(evidence):
+    """Out of the live portfolio; the stored file stays for submissions that list it."""
+    if evidence.removed_at is None:
+        evidence.removed_at = timezone.now()
+        evidence.save(update_fields=["removed_at"])
+
+
+def write_impact_statement(cycle, author, text):
+    statement, created = ImpactStatement.objects.update_or_create(
+        cycle=cycle, defaults={"author": author, "text": text}
+    )
+    audit(
+        cycle.enrolment,
+        AuditAction.IMPACT_STATEMENT,
+        author,
+        note=f"Cycle {cycle.number}" + ("" if created else " (revised)"),
+    )
+    return statement
