@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CSS := static/dist/site.css
 
-.PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-booking bench-pdf lock clean
+.PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-booking bench-pdf bench-portfolio lock clean
 
 run: seed ## set everything up, load the demo content and serve on http://127.0.0.1:8000
 	@# A task worker (emails, PDFs, reminders) runs beside the web server and stops with it,
@@ -61,6 +61,9 @@ bench-booking: install ## 200 bookers for 20 places, half by card with holds lap
 
 bench-pdf: install ## time to draw an invoice PDF against a one-line WeasyPrint document
 	$(BIN)/python bench/pdf.py
+
+bench-portfolio: install ## time to export a 30-session portfolio PDF against a one-line WeasyPrint document
+	$(BIN)/python bench/portfolio.py
 
 lock: ## re-pin every Python package after changing pyproject.toml
 	rm -rf /tmp/coaching-lock && $(PYTHON) -m venv /tmp/coaching-lock
