@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from bookings.dashboard import booker_dashboard
+from certification.policy import is_moderator, visible_enrolments
 
 from .forms import SignInForm
 from .roles import ADMIN_ROLES
@@ -50,5 +51,8 @@ def account(request):
             "roles": roles,
             "uses_admin": request.user.is_superuser or any(r in ADMIN_ROLES for r in roles),
             "bookings": booker_dashboard(request.user),
+            "has_portfolios": is_moderator(request.user)
+            or visible_enrolments(request.user).exists(),
+            "is_participant": request.user.enrolments.exists(),
         },
     )

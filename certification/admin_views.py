@@ -25,6 +25,30 @@ from .services.requirements import next_version, revise_requirements
 REQUIREMENTS = "certification_requirements"
 
 
+def _assessors():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=roles.ASSESSORS, is_active=True)
+        .order_by("last_name", "first_name")
+    )
+
+
+class EnrolmentForm(forms.ModelForm):
+    class Meta:
+        model = Enrolment
+        fields = ["assessor", "organisation"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("for_user", None)
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = _assessors()
+        self.fields["assessor"].help_text = "Sees and marks this portfolio."
+        self.fields["organisation"].help_text = (
+            "The school the participant coaches in: its coaching team sees this portfolio "
+            "as the confidentiality rules allow."
+        )
+
+
 class RequirementSetIndexView(IndexView):
     def get_base_queryset(self):
         return (

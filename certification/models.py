@@ -12,7 +12,9 @@ import uuid
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -200,6 +202,11 @@ class Enrolment(models.Model):
     def award(self):
         return self.requirement_set.award
 
+    def portfolio_link(self):
+        return format_html(
+            '<a href="{}">Open</a>', reverse("certification:portfolio", args=[self.pk])
+        )
+
     @property
     def is_open(self):
         """Open for the participant's work until the award is made or they withdraw."""
@@ -238,6 +245,11 @@ class CoachingCycle(models.Model):
 
     def __str__(self):
         return f"Cycle {self.number}: {self.goal}"
+
+    def portfolio_link(self):
+        return format_html(
+            '<a href="{}">Open</a>', reverse("certification:portfolio", args=[self.pk])
+        )
 
     @property
     def is_open(self):

@@ -8,7 +8,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from bookings.wagtail_hooks import BookingsViewSet
 
 from . import admin_views as views
-from .models import Award, RequirementSet
+from .models import Award, CoachingTeam, Enrolment, RequirementSet
 
 
 class AwardViewSet(BookingsViewSet):
@@ -51,11 +51,50 @@ class RequirementSetViewSet(BookingsViewSet):
         ]
 
 
+class EnrolmentViewSet(BookingsViewSet):
+    """Who is enrolled, their assessor and school. Enrolments are made from a cohort
+    ("Enrol on an award"); here the office changes the assessor or the school."""
+
+    model = Enrolment
+    name = "certification_enrolments"
+    icon = "user"
+    url_prefix = "certification/enrolments"
+    menu_label = "Enrolments"
+    enabled_views = ("index", "index_results", "edit", "history", "history_results")
+    list_display = [
+        "participant",
+        "requirement_set",
+        "organisation",
+        "assessor",
+        "status",
+        Column("portfolio", label="Portfolio", accessor="portfolio_link"),
+    ]
+    list_filter = ["status", "requirement_set__award", "academic_year"]
+    search_fields = ["participant__email", "participant__last_name"]
+
+    def get_form_class(self, for_update=False):
+        return views.EnrolmentForm
+
+
+class CoachingTeamViewSet(BookingsViewSet):
+    """Each school's coaching leads (progress as numbers) and its one impact lead (reads
+    the coaching diary, writes impact statements)."""
+
+    model = CoachingTeam
+    name = "certification_teams"
+    icon = "group"
+    url_prefix = "certification/coaching-teams"
+    menu_label = "Coaching teams"
+    list_display = ["organisation", "impact_lead"]
+    search_fields = ["organisation__name"]
+    form_fields = ["organisation", "impact_lead", "coaching_leads"]
+
+
 class CertificationMenu(ModelViewSetGroup):
     menu_label = "Certification"
     menu_icon = "pick"
     menu_order = 310
-    items = (AwardViewSet, RequirementSetViewSet)
+    items = (AwardViewSet, RequirementSetViewSet, EnrolmentViewSet, CoachingTeamViewSet)
 
 
 @hooks.register("register_admin_viewset")

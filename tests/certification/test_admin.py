@@ -68,3 +68,49 @@ def test_only_provider_admins_manage_requirements(client, award, role):
     assert client.get(edit).status_code in (302, 403)
     assert client.post(new_version).status_code in (302, 403)
     assert award.requirement_sets.count() == 1
+
+
+def test_an_admin_changes_an_enrolments_assessor_and_sets_a_schools_coaching_team(client, award):
+    from bookings.models import Organisation
+    from certification.models import CoachingTeam
+    from tests.bookings import factories
+
+    admin = user_in(roles.PROVIDER_ADMINS, "office@provider.example")
+    first = user_in(roles.ASSESSORS, "asha@provider.example")
+    second = user_in(roles.ASSESSORS, "otto@provider.example")
+    not_an_assessor = user_in(roles.EDITORS, "eddie@provider.example")
+    school = factories.organisation()
+    enrolment = Enrolment.objects.create(
+        participant=user_in(roles.PARTICIPANTS, "pat@school.example"),
+        requirement_set=award.current_requirements(),
+        assessor=first,
+        organisation=school,
+        academic_year=2026,
+    )
+    client.force_login(admin)
+    index = client.get(reverse("certification_enrolments:index")).content.decode()
+    assert "pat@school.example" in index
+    assert reverse("certification:portfolio", args=[enrolment.pk]) in index
+    edit = reverse("certification_enrolments:edit", args=[enrolment.pk])
+    refused = client.post(edit, {"assessor": not_an_assessor.pk, "organisation": school.pk})
+    assert refused.status_code == 200
+    assert "assessor" in refused.context["form"].errors
+    client.post(edit, {"assessor": second.pk, "organisation": school.pk})
+    enrolment.refresh_from_db()
+    assert enrolment.assessor == second
+
+    lead = user_in(None, "ivan@school.example")
+    client.post(
+        reverse("certification_teams:add"),
+        {"organisation": school.pk, "impact_lead": lead.pk, "coaching_leads": [lead.pk]},
+    )
+    team = CoachingTeam.objects.get(organisation=school)
+    assert team.impact_lead == lead
+    assert Organisation.objects.get(pk=school.pk).coaching_team == team
+
+
+@pytest.mark.parametrize("role", [None, roles.EDITORS, roles.ASSESSORS, roles.PARTICIPANTS])
+def test_only_provider_admins_reach_enrolments_and_coaching_teams(client, role):
+    client.force_login(user_in(role, "someone@example.com"))
+    for name in ("certification_enrolments:index", "certification_teams:index"):
+        assert client.get(reverse(name)).status_code in (302, 403)
