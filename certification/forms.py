@@ -14,6 +14,11 @@ from .models import (
 )
 from .uploads import ACCEPTED, sniff
 
+FORMATTING = (
+    "A blank line starts a new paragraph; start lines with '- ' for a list; put "
+    "**double asterisks** around words for bold."
+)
+
 
 def _cycles_field(form, enrolment):
     field = form.fields["cycle"]
@@ -155,9 +160,7 @@ class EntryForm(CriteriaMixin, forms.ModelForm):
             "criteria": forms.CheckboxSelectMultiple,
         }
         labels = {"written_on": "Date", "body": "Entry", "criteria": "Evidence for"}
-        help_texts = {
-            "body": "Leave a blank line between paragraphs; start a line with '- ' for a list."
-        }
+        help_texts = {"body": FORMATTING}
 
     def __init__(self, *args, enrolment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,6 +178,7 @@ class AnswerForm(forms.ModelForm):
         fields = ["answer"]
         widgets = {"answer": forms.Textarea(attrs={"rows": 10})}
         labels = {"answer": "Your answer"}
+        help_texts = {"answer": FORMATTING}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

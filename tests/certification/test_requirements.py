@@ -185,3 +185,35 @@ def test_progress_costs_the_same_however_many_entries(certificate):
     with CaptureQueriesContext(connection) as many:
         progress(enrolment)
     assert len(many) == len(few) <= 6
+
+
+def test_framework_criteria_are_met_by_linked_evidence_and_not_by_removed_files():
+    from certification.services.portfolio import remove_file
+    from tests.certification.portfolio_world import upload_file
+
+    award = Award.objects.create(
+        name="Framework phase (test)", slug="phase-test", kind=AwardKind.FRAMEWORK_PHASE
+    )
+    revise_requirements(
+        award,
+        criteria=[
+            ("T1", "Builds trust", True),
+            ("T2", "Gives useful feedback", True),
+            ("T3", "Reads around the subject", False),
+        ],
+    )
+    enrolment = enrol(award)
+    t1, t2, _t3 = enrolment.requirement_set.criteria.order_by("code")
+    result = progress(enrolment)
+    assert (result.criteria.done, result.criteria.required) == (0, 2)
+    assert "Link evidence to 2 more criteria." in result.next_steps()
+    evidence = upload_file(enrolment, "observation.pdf", criteria=[t1])
+    entry = ReflectiveEntry.objects.create(enrolment=enrolment, title="Feedback", body="...")
+    entry.criteria.add(t2)
+    result = progress(enrolment)
+    assert result.criteria.done == 2 and result.complete
+    met = {item.key: item.met for item in result.items()}
+    assert met == {f"criterion-{c.pk}": True for c in enrolment.requirement_set.criteria.all()}
+    remove_file(evidence)
+    result = progress(enrolment)
+    assert result.criteria.done == 1 and not result.complete
