@@ -6,7 +6,7 @@ editing the award's requirements makes the next version (services.revise_require
 and an enrolment keeps the version it started with.
 """
 
-import secrets
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -284,8 +284,8 @@ class CoachingSession(models.Model):
         return f"{self.held_on:%d/%m/%Y}, {self.minutes} min with {self.coachee}"
 
 
-def _new_link_token():
-    return secrets.token_urlsafe(32)
+def hash_link_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class CoacheeLink(models.Model):
@@ -297,7 +297,9 @@ class CoacheeLink(models.Model):
     session = models.ForeignKey(
         CoachingSession, on_delete=models.CASCADE, related_name="coachee_links"
     )
-    token = models.CharField(max_length=64, unique=True, default=_new_link_token)
+    # Only a hash of the token is kept: the link itself is shown (and emailed) once, when
+    # it is made (services.portfolio.make_coachee_link).
+    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)

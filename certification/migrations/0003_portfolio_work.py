@@ -42,12 +42,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                (
-                    "token",
-                    models.CharField(
-                        default=certification.models._new_link_token, max_length=64, unique=True
-                    ),
-                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("expires_at", models.DateTimeField()),
                 ("withdrawn_at", models.DateTimeField(blank=True, null=True)),

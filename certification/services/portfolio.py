@@ -3,6 +3,7 @@ the coachee's private link, uploads; and the impact lead's statement at a cycle'
 Each step that matters later goes into the enrolment's audit trail."""
 
 import datetime
+import secrets
 
 from django.db import transaction
 from django.db.models import Max
@@ -17,6 +18,7 @@ from ..models import (
     Enrolment,
     EvidenceFile,
     ImpactStatement,
+    hash_link_token,
 )
 
 
@@ -45,12 +47,17 @@ def start_cycle(enrolment, *, coachee, goal, started_on=None):
 
 
 def make_coachee_link(session, actor, *, now=None):
+    """A new link for the session's coachee. The returned link carries its `token` for
+    this once; only its hash is stored."""
     now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
     link = CoacheeLink.objects.create(
         session=session,
+        token_hash=hash_link_token(token),
         created_at=now,
         expires_at=now + datetime.timedelta(days=CoacheeLink.LIFETIME_DAYS),
     )
+    link.token = token
     audit(
         session.enrolment,
         AuditAction.LINK_SENT,
@@ -77,7 +84,7 @@ def live_link(token):
     """The live link with this token, or None (unknown, expired or withdrawn alike)."""
     link = (
         CoacheeLink.objects.select_related("session__enrolment__participant")
-        .filter(token=token)
+        .filter(token_hash=hash_link_token(token))
         .first()
     )
     if link is None or not link.is_live():

@@ -185,10 +185,15 @@ def test_the_coachee_link_can_be_emailed_and_is_shown_once(client, world):
         {"email": "coachee@school.example"},
         follow=True,
     )
-    link = session.coachee_links.order_by("-pk").first()
-    url = reverse("certification:coachee", args=[link.token])
+    assert mail.outbox[0].to == ["coachee@school.example"]
+    url = next(w for w in mail.outbox[0].body.split() if "/portfolio/coachee/" in w)
+    url = url.replace("http://testserver", "")
     assert url in response.content.decode()
-    assert url in mail.outbox[0].body and mail.outbox[0].to == ["coachee@school.example"]
+    # Only a hash of the token is stored.
+    link = session.coachee_links.order_by("-pk").first()
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    assert token not in link.token_hash and len(link.token_hash) == 64
+    assert client.get(url).status_code == 200
     # Shown once: a reload does not show it again.
     again = client.get(reverse("certification:session", args=[e.pk, session.pk]))
     assert url not in again.content.decode()
