@@ -27,7 +27,7 @@ from website.models import (
 
 from . import content
 from .bookings import seed_bookings
-from .certification import seed_awards
+from .certification import seed_awards, seed_portfolios
 from .images import get_or_create_image
 
 
@@ -93,6 +93,7 @@ def seed_demo(*, demo_users=True, today=None):
         _users(report)
     seed_bookings(report, today=today, demo_users=demo_users)
     seed_awards(report)
+    seed_portfolios(report, today=today, demo_users=demo_users)
     return report
 
 
