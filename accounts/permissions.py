@@ -55,6 +55,7 @@ MODEL_PERMISSIONS = {
         ("certification", "view_enrolment"),
         ("certification", "add_enrolment"),
         ("certification", "moderate_submission"),
+        ("certification", "view_portfolio"),
         ("certification", "change_enrolment"),
         ("certification", "add_coachingteam"),
         ("certification", "change_coachingteam"),

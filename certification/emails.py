@@ -49,15 +49,15 @@ STEP_WORDS = {
         "Your portfolio is referred back",
         "Your assessor has referred your portfolio for the {award} back to you with "
         "feedback on each requirement. Revise it and submit it again.",
-        "You referred a portfolio back",
-        "You referred {participant}'s portfolio for the {award} back (submission {number}).",
+        "A portfolio you assess is referred back",
+        "{decider} referred {participant}'s portfolio for the {award} back (submission {number}).",
     ),
     "recommended": (
         "Your assessor recommends your award",
         "Your assessor has recommended you for the {award}. A moderator may look at the "
         "recommendation before the award is made.",
-        "You recommended an award",
-        "You recommended {participant} for the {award} (submission {number}).",
+        "A portfolio you assess is recommended",
+        "{decider} recommended {participant} for the {award} (submission {number}).",
     ),
     "agreed": (
         "Your recommendation is confirmed",
@@ -79,7 +79,10 @@ def send_step(submission_id, action):
     from .models import Submission
 
     submission = Submission.objects.select_related(
-        "enrolment__participant", "enrolment__assessor", "enrolment__requirement_set__award"
+        "enrolment__participant",
+        "enrolment__assessor",
+        "enrolment__requirement_set__award",
+        "decided_by",
     ).get(pk=submission_id)
     enrolment = submission.enrolment
     words = STEP_WORDS[action]
@@ -88,6 +91,11 @@ def send_step(submission_id, action):
         "number": submission.number,
         "participant": enrolment.participant.get_full_name() or enrolment.participant.email,
         "note": submission.moderation_note,
+        "decider": "You"
+        if submission.decided_by_id == enrolment.assessor_id
+        else (submission.decided_by.get_full_name() or submission.decided_by.email)
+        if submission.decided_by
+        else "The office",
     }
     link = absolute(reverse("certification:portfolio", args=[enrolment.pk]))
     recipients = [(enrolment.participant, words[0], words[1])]

@@ -2,6 +2,7 @@
 only for what is needed first, the rest can follow."""
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from .models import (
@@ -13,6 +14,26 @@ from .models import (
     TaskResponse,
 )
 from .uploads import ACCEPTED, sniff
+
+
+def date_picker():
+    """A browser date picker. It sends and must be given ISO dates (2026-11-25), whatever
+    the site's own date format, or the browser shows the field empty."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+# The longest text one field takes: a long reflection fits many times over.
+LONG_TEXT = 20_000
+
+
+def limit_text(form, *names, length=LONG_TEXT):
+    for name in names:
+        if name in form.fields:
+            field = form.fields[name]
+            field.max_length = length
+            field.validators.append(MaxLengthValidator(length))
+            field.widget.attrs["maxlength"] = str(length)
+
 
 FORMATTING = (
     "A blank line starts a new paragraph; start lines with '- ' for a list; put "
@@ -33,7 +54,7 @@ class QuickSessionForm(forms.ModelForm):
     class Meta:
         model = CoachingSession
         fields = ["held_on", "minutes", "coachee", "cycle", "phase", "focus"]
-        widgets = {"held_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"held_on": date_picker()}
         labels = {
             "held_on": "Date",
             "minutes": "Length in minutes",
@@ -46,6 +67,7 @@ class QuickSessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
         _cycles_field(self, enrolment)
+        limit_text(self, "what_happened", "reflection", "next_steps")
         self.fields["minutes"].widget.attrs.update(inputmode="numeric", min=1, max=600)
         if not self.instance.pk:
             self.initial.setdefault("held_on", timezone.localdate())
@@ -90,8 +112,8 @@ class CycleForm(forms.ModelForm):
         model = CoachingCycle
         fields = ["coachee", "goal", "started_on", "ended_on"]
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}),
-            "ended_on": forms.DateInput(attrs={"type": "date"}),
+            "started_on": date_picker(),
+            "ended_on": date_picker(),
         }
         labels = {"ended_on": "Ended on (leave empty while the cycle runs)"}
 
@@ -155,7 +177,7 @@ class EntryForm(CriteriaMixin, forms.ModelForm):
         model = ReflectiveEntry
         fields = ["written_on", "title", "body", "criteria"]
         widgets = {
-            "written_on": forms.DateInput(attrs={"type": "date"}),
+            "written_on": date_picker(),
             "body": forms.Textarea(attrs={"rows": 10}),
             "criteria": forms.CheckboxSelectMultiple,
         }
@@ -165,6 +187,7 @@ class EntryForm(CriteriaMixin, forms.ModelForm):
     def __init__(self, *args, enrolment, **kwargs):
         super().__init__(*args, **kwargs)
         self._criteria(enrolment)
+        limit_text(self, "body")
 
 
 class AnswerForm(forms.ModelForm):
@@ -183,6 +206,7 @@ class AnswerForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["complete"].initial = bool(self.instance.completed_at)
+        limit_text(self, "answer")
 
     def clean(self):
         data = super().clean()
@@ -221,6 +245,7 @@ class ReviewForm(forms.Form):
     feedback = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
+        max_length=LONG_TEXT,
         label="Overall feedback",
         help_text="Needed when you refer the portfolio back.",
     )
@@ -248,6 +273,7 @@ class ReviewForm(forms.Form):
             )
             self.fields[f"feedback-{key}"] = forms.CharField(
                 required=False,
+                max_length=LONG_TEXT,
                 label=f"Feedback on {item['label']}",
                 widget=forms.Textarea(attrs={"rows": 2}),
                 initial=previous.feedback if previous else "",
@@ -281,6 +307,7 @@ class ModerationForm(forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
+        max_length=LONG_TEXT,
         label="Note",
         help_text="Needed when you return the recommendation.",
     )

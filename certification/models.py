@@ -194,6 +194,9 @@ class Enrolment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "pk"]
+        permissions = [
+            ("view_portfolio", "Can read any participant's portfolio (each look is logged)")
+        ]
 
     def __str__(self):
         return f"{self.participant} on {self.requirement_set.award}"
@@ -578,7 +581,7 @@ class PortfolioView(models.Model):
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="admin_views")
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    part = models.CharField(max_length=20)
+    part = models.CharField(max_length=40)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -4,9 +4,11 @@ as for something that does not exist.
 
 - The participant: all of their own portfolios.
 - The enrolment's assessor: all of it, for the enrolments assigned to them only.
-- Provider admins (the `certification.view_enrolment` permission) and moderators (senior
-  assessors, `certification.moderate_submission`): all of it, and each look is logged
-  (PortfolioView).
+- Provider admins (the `certification.view_portfolio` permission): all of it, and each
+  look is logged (PortfolioView).
+- Moderators (provider admins and senior assessors, `certification.moderate_submission`):
+  the submissions and their history of enrolments with a recommendation to sample, and
+  nothing of the live portfolio; each look is logged too.
 - The school's impact lead (one per organisation, CoachingTeam): progress and the
   coaching diary, which they write impact statements from; never the reflective log,
   task answers or files.
@@ -16,7 +18,7 @@ as for something that does not exist.
 
 from django.db.models import Q
 
-from .models import CoachingTeam, Enrolment, PortfolioView
+from .models import CoachingTeam, Enrolment, PortfolioView, SubmissionOutcome
 
 PROGRESS = "progress"
 DIARY = "diary"
@@ -29,13 +31,12 @@ IMPACT_LEAD = frozenset({PROGRESS, DIARY})
 COACHING_LEAD = frozenset({PROGRESS})
 
 
+MODERATION = frozenset({REVIEW})
+
+
 def is_provider_admin(user):
-    """Provider admins, and senior assessors who moderate (see `is_moderator`): they may
-    open any portfolio, and each look is logged."""
-    return user.is_authenticated and (
-        user.has_perm("certification.view_enrolment")
-        or user.has_perm("certification.moderate_submission")
-    )
+    """May open any portfolio; each look is logged."""
+    return user.is_authenticated and user.has_perm("certification.view_portfolio")
 
 
 def parts_visible(user, enrolment):
@@ -46,6 +47,8 @@ def parts_visible(user, enrolment):
         return EVERYTHING
     if is_provider_admin(user):
         return EVERYTHING
+    if is_moderator(user) and _has_recommendation(enrolment):
+        return MODERATION
     team = _team(enrolment)
     if team is None:
         return frozenset()
@@ -56,18 +59,16 @@ def parts_visible(user, enrolment):
     return frozenset()
 
 
-def may_see(user, enrolment, part):
+def may_see(user, enrolment, part, *, log_as=None):
+    """Whether `user` may see `part`; a provider admin's or moderator's look at someone
+    else's portfolio is logged, as `log_as` (what exactly was opened) or the part."""
     allowed = part in parts_visible(user, enrolment)
     if (
         allowed
-        and is_provider_admin(user)
-        and user.pk
-        not in (
-            enrolment.participant_id,
-            enrolment.assessor_id,
-        )
+        and user.pk not in (enrolment.participant_id, enrolment.assessor_id)
+        and (is_provider_admin(user) or is_moderator(user))
     ):
-        PortfolioView.objects.create(enrolment=enrolment, viewer=user, part=part)
+        PortfolioView.objects.create(enrolment=enrolment, viewer=user, part=log_as or part)
     return allowed
 
 
@@ -115,6 +116,10 @@ def visible_enrolments(user):
         | Q(organisation__coaching_team__impact_lead=user)
         | Q(organisation__coaching_team__coaching_leads=user)
     ).distinct()
+
+
+def _has_recommendation(enrolment):
+    return enrolment.submissions.filter(outcome=SubmissionOutcome.RECOMMENDED).exists()
 
 
 def _team(enrolment):

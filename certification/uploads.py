@@ -4,6 +4,7 @@ settings.PORTFOLIO_MAX_UPLOAD_BYTES; anything else is refused with a message tha
 why, for the form to show at the file field."""
 
 import hashlib
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -60,7 +61,7 @@ def _kind(upload, head):
             f"This file is a program, whatever its name says. Upload a {ACCEPTED} file.",
             code="program",
         )
-    if b"%PDF-" in head[:1024]:
+    if head.startswith(b"%PDF-"):
         return FileKind.PDF, "application/pdf"
     if head.startswith(b"PK\x03\x04"):
         if _is_docx(upload):
@@ -79,29 +80,66 @@ def _kind(upload, head):
 
 
 def _is_docx(upload):
-    """A Word document: a zip holding the parts Word writes, and no macros. Only the
-    zip's directory is read, so a zip bomb is never unpacked."""
+    """A Word document: a zip holding the parts Word writes, with no macros and nothing
+    embedded (an embedded object can carry a program). Only the zip's directory and its
+    small list of content types are read, so a zip bomb is never unpacked."""
     try:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+            if "[Content_Types].xml" not in names or "word/document.xml" not in names:
+                return False
+            types = archive.getinfo("[Content_Types].xml")
+            if types.file_size > 256 * 1024:
+                return False
+            content_types = archive.read(types).lower()
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
         return False
     finally:
         upload.seek(0)
-    return (
-        "[Content_Types].xml" in names
-        and "word/document.xml" in names
-        and "word/vbaProject.bin" not in names
+    lowered = [name.lower() for name in names]
+    return not (
+        b"macroenabled" in content_types
+        or any(name.endswith(".bin") or "/embeddings/" in name for name in lowered)
     )
 
 
 def _image_format(upload):
+    """One of the accepted image formats, read and verified by Pillow; an image so large
+    that Pillow warns of a decompression bomb is refused too."""
     try:
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload, formats=list(_IMAGES)) as image:
+                image_format = image.format
+                image.verify()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         return None
     finally:
         upload.seek(0)
     return image_format if image_format in _IMAGES else None
+
+
+# The extension a download is given, from the checked kind, whatever the upload was called.
+EXTENSIONS = {
+    "application/pdf": ".pdf",
+    DOCX: ".docx",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+}
+
+
+def download_name(name, content_type):
+    """The stored name with the extension its checked content calls for: a program
+    uploaded as 'notes.pdf' could never be saved as 'run.bat' by whoever downloads it."""
+    extension = EXTENSIONS.get(content_type, ".bin")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return (stem.strip() or "file") + extension

@@ -53,6 +53,7 @@ from .models import (
 from .services import portfolio as work
 from .services.progress import progress, progress_many
 from .services.submission import SUBMITTABLE, ReviewError, moderate, review, submit
+from .uploads import download_name
 
 TABS = [
     ("certification:portfolio", policy.PROGRESS, "Progress"),
@@ -67,7 +68,7 @@ TABS = [
 PDF_PARTS = frozenset({policy.DIARY, policy.LOG, policy.TASKS, policy.FILES})
 
 
-def _enrolment(request, pk, part):
+def _enrolment(request, pk, part, *, log_as=None):
     enrolment = (
         Enrolment.objects.select_related(
             "participant",
@@ -79,7 +80,7 @@ def _enrolment(request, pk, part):
         .filter(pk=pk)
         .first()
     )
-    if enrolment is None or not policy.may_see(request.user, enrolment, part):
+    if enrolment is None or not policy.may_see(request.user, enrolment, part, log_as=log_as):
         raise Http404("No such portfolio.")
     return enrolment
 
@@ -94,9 +95,6 @@ def _editable(request, pk, part):
 
 def _render(request, template, enrolment, tab, context, status=200):
     parts = policy.parts_visible(request.user, enrolment)
-    team = (
-        getattr(enrolment.organisation, "coaching_team", None) if enrolment.organisation else None
-    )
     return render(
         request,
         template,
@@ -107,7 +105,7 @@ def _render(request, template, enrolment, tab, context, status=200):
             "is_participant": enrolment.participant_id == request.user.pk,
             "can_edit": policy.may_edit(request.user, enrolment),
             "can_pdf": parts >= PDF_PARTS,
-            "impact_lead": team.impact_lead if team else None,
+            "impact_lead": work.impact_lead_of(enrolment),
             **context,
         },
         status=status,
@@ -192,7 +190,7 @@ def diary(request, pk):
     sessions = list(enrolment.diary.select_related("cycle").prefetch_related("coachee_notes"))
     cycles = list(
         CoachingCycle.objects.filter(enrolment=enrolment)
-        .select_related("impact_statement")
+        .select_related("impact_statement__author")
         .order_by("-number")
     )
     by_cycle = {cycle.pk: [] for cycle in cycles}
@@ -293,7 +291,11 @@ def link_add(request, pk, session_pk):
     if not form.is_valid():
         messages.error(request, "That email address doesn't look right; the link was not made.")
         return redirect("certification:session", pk=pk, session_pk=session.pk)
-    link = work.make_coachee_link(session, request.user)
+    try:
+        link = work.make_coachee_link(session, request.user)
+    except work.TooManyLinks as error:
+        messages.error(request, str(error))
+        return redirect("certification:session", pk=pk, session_pk=session.pk)
     url = absolute(reverse("certification:coachee", args=[link.token]))
     if form.cleaned_data["email"]:
         send_coachee_link(link, url, form.cleaned_data["email"])
@@ -316,22 +318,26 @@ def link_withdraw(request, pk, session_pk, link_pk):
     return redirect("certification:session", pk=pk, session_pk=session.pk)
 
 
+def _coachee_gone(request):
+    response = render(request, "certification/coachee_gone.html", status=404)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @never_cache
 def coachee(request, token):
     """The coachee's page: one session, no account. An unknown, expired or withdrawn link
     gets the same 404 page."""
     link = work.live_link(token)
     if link is None:
-        response = render(request, "certification/coachee_gone.html", status=404)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return _coachee_gone(request)
     session = link.session
     form = CoacheeNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             work.add_coachee_note(link, form.cleaned_data["text"])
         except work.LinkNotLive:
-            return render(request, "certification/coachee_gone.html", status=404)
+            return _coachee_gone(request)
         messages.success(request, "Thank you: your notes are added to the session's record.")
         return redirect("certification:coachee", token=token)
     response = render(
@@ -343,6 +349,7 @@ def coachee(request, token):
             "notes": list(link.notes.all()),
             "form": form,
             "link": link,
+            "impact_lead": work.impact_lead_of(session.enrolment),
         },
     )
     response["Referrer-Policy"] = "no-referrer"
@@ -387,6 +394,13 @@ def impact(request, pk, cycle_pk):
     if not policy.may_write_impact(request.user, enrolment):
         raise Http404("No such cycle.")
     cycle = get_object_or_404(enrolment.cycles, pk=cycle_pk)
+    if cycle.ended_on is None:
+        messages.info(
+            request,
+            f"Cycle {cycle.number} is still running: its impact statement is written when "
+            "the participant records its end.",
+        )
+        return redirect("certification:diary", pk=pk)
     statement = ImpactStatement.objects.filter(cycle=cycle).first()
     form = ImpactStatementForm(
         request.POST or None, initial={"text": statement.text if statement else ""}
@@ -547,7 +561,7 @@ def _file_response(evidence):
         evidence.file.open("rb"), content_type=evidence.content_type, as_attachment=True
     )
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=evidence.name
+        as_attachment=True, filename=download_name(evidence.name, evidence.content_type)
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -557,7 +571,7 @@ def _file_response(evidence):
 @login_required
 @never_cache
 def file_download(request, pk, file_pk):
-    enrolment = _enrolment(request, pk, policy.FILES)
+    enrolment = _enrolment(request, pk, policy.FILES, log_as=f"file {file_pk}")
     evidence = get_object_or_404(
         EvidenceFile, pk=file_pk, enrolment=enrolment, removed_at__isnull=True
     )
@@ -579,7 +593,7 @@ def file_remove(request, pk, file_pk):
 @login_required
 @never_cache
 def portfolio_pdf(request, pk):
-    enrolment = _enrolment(request, pk, policy.LOG)
+    enrolment = _enrolment(request, pk, policy.LOG, log_as="whole portfolio (PDF)")
     if not policy.parts_visible(request.user, enrolment) >= PDF_PARTS:
         raise Http404("No such portfolio.")
     pdf = render_pdf(portfolio_html(enrolment), f"portfolio {enrolment.pk}")
@@ -601,7 +615,7 @@ def portfolio_html(enrolment):
             "enrolment": enrolment,
             "award": enrolment.requirement_set.award,
             "progress": progress(enrolment),
-            "cycles": list(enrolment.cycles.select_related("impact_statement")),
+            "cycles": list(enrolment.cycles.select_related("impact_statement__author")),
             "sessions": list(
                 enrolment.diary.select_related("cycle")
                 .prefetch_related("coachee_notes")
@@ -664,7 +678,7 @@ def _submission(enrolment, number):
 @login_required
 @never_cache
 def submission_detail(request, pk, number):
-    enrolment = _enrolment(request, pk, policy.REVIEW)
+    enrolment = _enrolment(request, pk, policy.REVIEW, log_as=f"submission {number}")
     submission = _submission(enrolment, number)
     snap = submission.snapshot
     files = {f["id"]: f for f in snap.get("files", [])}
@@ -700,7 +714,10 @@ def submission_detail(request, pk, number):
 @login_required
 @never_cache
 def submission_file(request, pk, number, file_pk):
-    enrolment = _enrolment(request, pk, policy.FILES)
+    # A submitted file is part of the submission: whoever may read it may open it.
+    enrolment = _enrolment(
+        request, pk, policy.REVIEW, log_as=f"submission {number}, file {file_pk}"
+    )
     submission = _submission(enrolment, number)
     if file_pk not in submission.file_ids():
         raise Http404("No such file.")

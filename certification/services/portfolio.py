@@ -15,6 +15,7 @@ from ..models import (
     CoacheeLink,
     CoacheeNote,
     CoachingCycle,
+    CoachingTeam,
     Enrolment,
     EvidenceFile,
     ImpactStatement,
@@ -24,6 +25,14 @@ from ..models import (
 
 class LinkNotLive(Exception):
     """The coachee's link has expired or been withdrawn."""
+
+
+class TooManyLinks(Exception):
+    """More links for one session in a day than a coachee could need."""
+
+
+# Links a participant may make for one session in 24 hours (each may send an email).
+LINKS_PER_DAY = 5
 
 
 def audit(enrolment, action, actor=None, *, submission=None, note=""):
@@ -50,6 +59,12 @@ def make_coachee_link(session, actor, *, now=None):
     """A new link for the session's coachee. The returned link carries its `token` for
     this once; only its hash is stored."""
     now = now or timezone.now()
+    recent = session.coachee_links.filter(created_at__gt=now - datetime.timedelta(days=1))
+    if recent.count() >= LINKS_PER_DAY:
+        raise TooManyLinks(
+            f"You have made {LINKS_PER_DAY} links for this session today: use one of "
+            "those, or try again tomorrow."
+        )
     token = secrets.token_urlsafe(32)
     link = CoacheeLink.objects.create(
         session=session,
@@ -87,9 +102,21 @@ def live_link(token):
         .filter(token_hash=hash_link_token(token))
         .first()
     )
-    if link is None or not link.is_live():
+    if link is None or not link.is_live() or not link.session.enrolment.is_open:
         return None
     return link
+
+
+def impact_lead_of(enrolment):
+    """The school's named impact lead, who reads the coaching diary, or None."""
+    if enrolment.organisation_id is None:
+        return None
+    team = (
+        CoachingTeam.objects.filter(organisation_id=enrolment.organisation_id)
+        .select_related("impact_lead")
+        .first()
+    )
+    return team.impact_lead if team else None
 
 
 def add_coachee_note(link, text):

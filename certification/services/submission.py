@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
+from .. import policy
 from ..models import (
     AuditAction,
     CoachingSession,
@@ -198,6 +199,10 @@ def review(submission, actor, *, marks, feedback, outcome):
         enrolment = Enrolment.objects.select_for_update().get(pk=submission.enrolment_id)
         if submission.outcome != SubmissionOutcome.PENDING:
             raise ReviewError("This submission has already been decided.")
+        if enrolment.status != EnrolmentStatus.SUBMITTED or submission.number != _latest(enrolment):
+            raise ReviewError("Only the latest submission of a submitted portfolio is marked.")
+        if not policy.may_assess(actor, enrolment):
+            raise ReviewError("Only the portfolio's assessor marks it.")
         RequirementMark.objects.filter(submission=submission).delete()
         RequirementMark.objects.bulk_create(
             RequirementMark(
@@ -213,9 +218,23 @@ def review(submission, actor, *, marks, feedback, outcome):
         submission.feedback = feedback
         submission.decided_by = actor
         submission.decided_at = timezone.now()
+        # A decision made again after moderation returned it starts moderation afresh;
+        # the earlier round stays in the audit trail.
         submission.moderation = ""
+        submission.moderation_note = ""
+        submission.moderated_by = None
+        submission.moderated_at = None
         submission.save(
-            update_fields=["outcome", "feedback", "decided_by", "decided_at", "moderation"]
+            update_fields=[
+                "outcome",
+                "feedback",
+                "decided_by",
+                "decided_at",
+                "moderation",
+                "moderation_note",
+                "moderated_by",
+                "moderated_at",
+            ]
         )
         enrolment.status = (
             EnrolmentStatus.RECOMMENDED
@@ -252,6 +271,9 @@ def moderate(submission, actor, *, outcome, note):
             raise ReviewError("Only a recommendation not yet moderated can be moderated.")
         if actor.pk == submission.decided_by_id:
             raise ReviewError("The assessor who recommended the award can't moderate it.")
+        submission.enrolment = enrolment
+        if not policy.may_moderate(actor, submission):
+            raise ReviewError("Only a moderator other than the participant moderates.")
         submission.moderation = outcome
         submission.moderation_note = note
         submission.moderated_by = actor
@@ -272,6 +294,10 @@ def moderate(submission, actor, *, outcome, note):
         audit(enrolment, action, actor, submission=submission, note=note)
         _notify(submission, action)
     return submission
+
+
+def _latest(enrolment):
+    return enrolment.submissions.aggregate(n=Max("number"))["n"]
 
 
 def _notify(submission, action):

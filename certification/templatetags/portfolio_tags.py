@@ -11,7 +11,8 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-_BOLD = re.compile(r"\*\*(\S(?:.*?\S)?)\*\*")
+# Linear time whatever is typed: no nested repetition to backtrack over.
+_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
 
 
 def _inline(text):

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -60,7 +60,14 @@ class World:
 
 def fill(enrolment, label):
     """Something in every part of a portfolio; returns the objects by name."""
-    cycle = work.start_cycle(enrolment, coachee="ECT, year 4", goal=f"{label} goal")
+    cycle = work.start_cycle(
+        enrolment,
+        coachee="ECT, year 4",
+        goal=f"{label} goal",
+        started_on=datetime.date(2026, 10, 1),
+    )
+    cycle.ended_on = datetime.date(2026, 10, 20)
+    cycle.save()
     session = CoachingSession.objects.create(
         enrolment=enrolment,
         cycle=cycle,
@@ -114,7 +121,11 @@ def build_world():
         "booker": factories.booker(school, password=PASSWORD),
         "editor": person("eddie@provider.example", roles.EDITORS),
         "admin": person("office@provider.example", roles.PROVIDER_ADMINS, "Olu", "Office"),
+        "senior assessor": person("sena@provider.example", roles.ASSESSORS, "Sena", "Senior"),
     }
+    people["senior assessor"].user_permissions.add(
+        Permission.objects.get(codename="moderate_submission")
+    )
     team = CoachingTeam.objects.create(organisation=school, impact_lead=people["impact lead"])
     team.coaching_leads.add(people["coaching lead"])
     CoachingTeam.objects.create(
@@ -137,21 +148,37 @@ def build_world():
     world = World(people, enrolment, other)
     world.objects = fill(enrolment, "Mine")
     world.objects["other"] = fill(other, "Theirs")
-    # A recommended submission (to moderate) and a newer pending one (to review).
+    # The participant's portfolio was submitted, referred back, and submitted again:
+    # submission 2 waits for the assessor.
     first = submit(enrolment, people["participant"])
-    items = first.snapshot["items"]
     review(
         first,
         people["assessor"],
-        marks={i["key"]: (True, "") for i in items},
+        marks={i["key"]: (True, "") for i in first.snapshot["items"]},
+        feedback="Say more about your second session.",
+        outcome=SubmissionOutcome.REFERRED,
+    )
+    world.objects["referred"] = first
+    world.objects["pending"] = submit(enrolment, people["participant"])
+    # Last year's portfolio of the same participant, recommended and waiting for a
+    # moderator.
+    earlier = Enrolment.objects.create(
+        participant=people["participant"],
+        requirement_set=requirements,
+        organisation=school,
+        assessor=people["assessor"],
+        academic_year=2025,
+    )
+    upload_file(earlier, "Earlier.pdf")
+    recommended = submit(earlier, people["participant"])
+    review(
+        recommended,
+        people["assessor"],
+        marks={i["key"]: (True, "") for i in recommended.snapshot["items"]},
         feedback="All there.",
         outcome=SubmissionOutcome.RECOMMENDED,
     )
-    enrolment.status = "active"
-    enrolment.save(update_fields=["status"])
-    world.objects["recommended"] = first
-    world.objects["pending"] = submit(enrolment, people["participant"])
-    enrolment.status = "active"
-    enrolment.save(update_fields=["status"])
+    world.objects["earlier"] = earlier
+    world.objects["recommended"] = recommended
     world.objects["other submission"] = submit(other, people["other participant"])
     return world

@@ -31,11 +31,15 @@ ROLES = [
     "booker",
     "editor",
     "admin",
+    "senior assessor",
     "signed out",
 ]
 EVERYTHING = {"participant", "assessor", "admin"}
 DIARY = EVERYTHING | {"impact lead"}
 PROGRESS = DIARY | {"coaching lead"}
+# A senior assessor who moderates sees the submissions of portfolios with a
+# recommendation to sample, and nothing of any live portfolio.
+MODERATION = EVERYTHING | {"senior assessor"}
 
 
 @pytest.fixture
@@ -44,38 +48,103 @@ def world():
 
 
 def pages(world):
-    """(name, url, roles answered 200) for every GET page of one portfolio."""
+    """(name, url, roles answered, the answer they get) for every GET page."""
     e, o = world.enrolment, world.objects
-    pk = e.pk
+    pk, earlier = e.pk, o["earlier"].pk
     s, c, en, t, f = o["session"], o["cycle"], o["entry"], o["task"], o["file"]
     rec, pending = o["recommended"].number, o["pending"].number
+    earlier_file = o["recommended"].snapshot["files"][0]["id"]
     return [
-        ("progress", reverse("certification:portfolio", args=[pk]), PROGRESS),
-        ("diary", reverse("certification:diary", args=[pk]), DIARY),
-        ("session", reverse("certification:session", args=[pk, s.pk]), DIARY),
-        ("session add", reverse("certification:session-add", args=[pk]), {"participant"}),
-        ("session edit", reverse("certification:session-edit", args=[pk, s.pk]), {"participant"}),
-        ("cycle add", reverse("certification:cycle-add", args=[pk]), {"participant"}),
-        ("cycle edit", reverse("certification:cycle-edit", args=[pk, c.pk]), {"participant"}),
-        ("impact statement", reverse("certification:impact", args=[pk, c.pk]), {"impact lead"}),
-        ("log", reverse("certification:log", args=[pk]), EVERYTHING),
-        ("entry add", reverse("certification:entry-add", args=[pk]), {"participant"}),
-        ("entry edit", reverse("certification:entry-edit", args=[pk, en.pk]), {"participant"}),
-        ("tasks", reverse("certification:tasks", args=[pk]), EVERYTHING),
-        ("task", reverse("certification:task", args=[pk, t.pk]), EVERYTHING),
-        ("files", reverse("certification:files", args=[pk]), EVERYTHING),
-        ("file", reverse("certification:file", args=[pk, f.pk]), EVERYTHING),
-        ("pdf", reverse("certification:pdf", args=[pk]), EVERYTHING),
-        ("submit", reverse("certification:submit", args=[pk]), {"participant"}),
-        ("history", reverse("certification:history", args=[pk]), EVERYTHING),
-        ("submission", reverse("certification:submission", args=[pk, pending]), EVERYTHING),
+        ("progress", reverse("certification:portfolio", args=[pk]), PROGRESS, 200),
+        ("diary", reverse("certification:diary", args=[pk]), DIARY, 200),
+        ("session", reverse("certification:session", args=[pk, s.pk]), DIARY, 200),
+        ("session add", reverse("certification:session-add", args=[pk]), {"participant"}, 200),
+        (
+            "session edit",
+            reverse("certification:session-edit", args=[pk, s.pk]),
+            {"participant"},
+            200,
+        ),
+        ("cycle add", reverse("certification:cycle-add", args=[pk]), {"participant"}, 200),
+        (
+            "cycle edit",
+            reverse("certification:cycle-edit", args=[pk, c.pk]),
+            {"participant"},
+            200,
+        ),
+        (
+            "impact statement",
+            reverse("certification:impact", args=[pk, c.pk]),
+            {"impact lead"},
+            200,
+        ),
+        ("log", reverse("certification:log", args=[pk]), EVERYTHING, 200),
+        ("entry add", reverse("certification:entry-add", args=[pk]), {"participant"}, 200),
+        (
+            "entry edit",
+            reverse("certification:entry-edit", args=[pk, en.pk]),
+            {"participant"},
+            200,
+        ),
+        ("tasks", reverse("certification:tasks", args=[pk]), EVERYTHING, 200),
+        ("task", reverse("certification:task", args=[pk, t.pk]), EVERYTHING, 200),
+        ("files", reverse("certification:files", args=[pk]), EVERYTHING, 200),
+        ("file", reverse("certification:file", args=[pk, f.pk]), EVERYTHING, 200),
+        ("pdf", reverse("certification:pdf", args=[pk]), EVERYTHING, 200),
+        # Submitted and waiting: the participant is sent back to the progress page.
+        ("submit", reverse("certification:submit", args=[pk]), {"participant"}, 302),
+        ("history", reverse("certification:history", args=[pk]), EVERYTHING, 200),
+        (
+            "submission",
+            reverse("certification:submission", args=[pk, pending]),
+            EVERYTHING,
+            200,
+        ),
         (
             "submission file",
             reverse("certification:submission-file", args=[pk, pending, f.pk]),
             EVERYTHING,
+            200,
         ),
-        ("review", reverse("certification:review", args=[pk, pending]), {"assessor", "admin"}),
-        ("moderate", reverse("certification:moderate", args=[pk, rec]), {"admin"}),
+        (
+            "review",
+            reverse("certification:review", args=[pk, pending]),
+            {"assessor", "admin"},
+            200,
+        ),
+        # Last year's portfolio, recommended: what a moderator may open.
+        (
+            "recommended: progress",
+            reverse("certification:portfolio", args=[earlier]),
+            PROGRESS,
+            200,
+        ),
+        ("recommended: log", reverse("certification:log", args=[earlier]), EVERYTHING, 200),
+        ("recommended: pdf", reverse("certification:pdf", args=[earlier]), EVERYTHING, 200),
+        (
+            "recommended: history",
+            reverse("certification:history", args=[earlier]),
+            MODERATION,
+            200,
+        ),
+        (
+            "recommended: submission",
+            reverse("certification:submission", args=[earlier, rec]),
+            MODERATION,
+            200,
+        ),
+        (
+            "recommended: submission file",
+            reverse("certification:submission-file", args=[earlier, rec, earlier_file]),
+            MODERATION,
+            200,
+        ),
+        (
+            "recommended: moderate",
+            reverse("certification:moderate", args=[earlier, rec]),
+            {"admin", "senior assessor"},
+            200,
+        ),
     ]
 
 
@@ -89,13 +158,13 @@ def client_for(client, world, who):
 def test_every_portfolio_page_answers_each_role_as_the_rules_say(client, world, who):
     client = client_for(client, world, who)
     wrong = []
-    for name, url, allowed in pages(world):
+    for name, url, allowed, answer in pages(world):
         response = client.get(url)
         if who == "signed out":
             expected = 302
             ok = response.status_code == 302 and "/accounts/" in response["Location"]
         else:
-            expected = 200 if who in allowed else 404
+            expected = answer if who in allowed else 404
             ok = response.status_code == expected
         if not ok:
             wrong.append(f"{name}: {response.status_code}, expected {expected}")
@@ -111,17 +180,18 @@ def test_the_lists_answer_each_role(client, world, who):
         assert index.status_code == queue.status_code == 302
         return
     expected_index = {
-        "participant": 302,  # straight to their one portfolio
-        "other participant": 302,
+        "participant": 200,  # this year's and last year's
+        "other participant": 302,  # straight to their one portfolio
         "assessor": 200,
         "other assessor": 200,
         "coaching lead": 200,
         "impact lead": 200,
         "other school's impact lead": 200,
         "admin": 200,
+        "senior assessor": 200,
     }.get(who, 404)
     assert index.status_code == expected_index
-    assert queue.status_code == (200 if who == "admin" else 404)
+    assert queue.status_code == (200 if who in ("admin", "senior assessor") else 404)
     if who == "other assessor":
         assert world.enrolment.participant.get_full_name() not in index.content.decode()
     if who == "assessor":
@@ -129,10 +199,15 @@ def test_the_lists_answer_each_role(client, world, who):
         assert world.other.participant.get_full_name() not in index.content.decode()
 
 
-def test_the_participant_lands_on_their_own_portfolio(client, world):
-    client.force_login(world.people["participant"])
+def test_a_participant_lands_on_their_one_portfolio_or_chooses_between_several(client, world):
+    client.force_login(world.people["other participant"])
     response = client.get(reverse("certification:portfolios"))
-    assert response["Location"] == reverse("certification:portfolio", args=[world.enrolment.pk])
+    assert response["Location"] == reverse("certification:portfolio", args=[world.other.pk])
+    client.force_login(world.people["participant"])
+    page = client.get(reverse("certification:portfolios")).content.decode()
+    for enrolment in (world.enrolment, world.objects["earlier"]):
+        assert reverse("certification:portfolio", args=[enrolment.pk]) in page
+    assert reverse("certification:portfolio", args=[world.other.pk]) not in page
 
 
 CONFIDENTIAL = ["Mine reflection", "Mine log body", "Mine answer", "Mine.pdf"]
@@ -286,7 +361,7 @@ def test_a_coachee_link_opens_only_its_own_session(client, world):
     assert "Theirs focus" in page
     assert "Mine focus" not in page
     # The token opens nothing else: the portfolio's pages want a signed-in user.
-    for url, _allowed in [(u, a) for _, u, a in pages(world)]:
+    for _name, url, _allowed, _answer in pages(world):
         assert client.get(url).status_code == 302
 
 

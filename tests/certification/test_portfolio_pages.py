@@ -17,6 +17,7 @@ from certification.models import (
     ImpactStatement,
     ReflectiveEntry,
 )
+from certification.services.portfolio import start_cycle
 
 from .portfolio_world import build_world, person, upload_file
 
@@ -240,3 +241,55 @@ def test_the_account_page_leads_to_the_portfolio(client, world):
     client.force_login(world.people["booker"])
     page = client.get(reverse("accounts:account")).content.decode()
     assert reverse("certification:portfolios") not in page
+
+
+def test_an_impact_statement_waits_for_the_cycle_to_end(client, world):
+    e = world.enrolment
+    running = start_cycle(e, coachee="TA", goal="Running cycle")
+    client.force_login(world.people["impact lead"])
+    url = reverse("certification:impact", args=[e.pk, running.pk])
+    response = client.post(url, {"text": "Too early"}, follow=True)
+    assert "still running" in response.content.decode()
+    assert not ImpactStatement.objects.filter(cycle=running).exists()
+
+
+def test_coachee_links_stop_when_the_portfolio_closes_and_are_capped(client, world):
+    e, session, link = world.enrolment, world.objects["session"], world.objects["link"]
+    coachee = reverse("certification:coachee", args=[link.token])
+    assert client.get(coachee).status_code == 200
+    e.status = "withdrawn"
+    e.save()
+    assert client.get(coachee).status_code == 404
+    e.status = "submitted"
+    e.save()
+    client.force_login(world.people["participant"])
+    url = reverse("certification:link-add", args=[e.pk, session.pk])
+    for _ in range(10):
+        client.post(url, {})
+    assert session.coachee_links.count() == 5  # the world's and four more today
+    refused = client.post(url, {}, follow=True)
+    assert "made 5 links for this session today" in refused.content.decode()
+
+
+def test_the_pdf_footer_carries_names_as_written(client, world):
+    import subprocess
+
+    participant = world.people["participant"]
+    participant.first_name, participant.last_name = "Mary-Jane", "O'Brien"
+    participant.save()
+    client.force_login(participant)
+    pdf = client.get(reverse("certification:pdf", args=[world.enrolment.pk])).content
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Mary-Jane O'Brien" in text
+    assert "u002D" not in text and "u0027" not in text
+
+
+def test_long_unclosed_bold_marks_are_cheap_to_show():
+    from certification.templatetags.portfolio_tags import formatted
+
+    html = formatted("**a " * 50_000)
+    assert html.count("<strong>") == 25_000
+    unclosed = formatted("**" + "word " * 50_000)
+    assert "<strong>" not in unclosed

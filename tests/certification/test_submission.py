@@ -180,7 +180,7 @@ def test_each_step_emails_the_participant_and_the_assessor(
     assert to_participant.subject == "Your portfolio is referred back"
     assert "See the log." in to_participant.body
     assert f"/portfolio/{e.pk}/" in to_participant.body
-    assert sent["otto@provider.example"].subject == "You referred a portfolio back"
+    assert sent["otto@provider.example"].subject == "A portfolio you assess is referred back"
 
     for step in ("submit", "recommend", "agree"):
         mail.outbox.clear()
@@ -234,7 +234,7 @@ def test_the_assessor_marks_through_the_page_with_errors_at_the_fields(client, w
 
 
 def test_a_moderator_agrees_through_the_page_and_the_history_shows_it(client, world):
-    e, rec = world.enrolment, world.objects["recommended"]
+    e, rec = world.objects["earlier"], world.objects["recommended"]
     client.force_login(world.people["admin"])
     queue = client.get(reverse("certification:moderation")).content.decode()
     assert reverse("certification:moderate", args=[e.pk, rec.number]) in queue
@@ -251,3 +251,72 @@ def test_a_moderator_agrees_through_the_page_and_the_history_shows_it(client, wo
     history = client.get(reverse("certification:history", args=[e.pk])).content.decode()
     assert "Moderation: agreed the recommendation" in history
     assert "Olu Office" in history
+
+
+def test_only_the_assessor_marks_only_the_latest_submission_of_a_submitted_portfolio(world):
+    people, e = world.people, world.enrolment
+    referred, pending = world.objects["referred"], world.objects["pending"]
+    marks = all_met(pending)
+    for who in ("other assessor", "participant", "impact lead", "senior assessor"):
+        with pytest.raises(ReviewError, match="Only the portfolio's assessor"):
+            review(pending, people[who], marks=marks, feedback="x", outcome="referred")
+    # An older submission is not marked again, even if it were reopened.
+    Submission.objects.filter(pk=referred.pk).update(outcome=SubmissionOutcome.PENDING)
+    with pytest.raises(ReviewError, match="latest submission"):
+        review(referred, people["assessor"], marks=marks, feedback="x", outcome="referred")
+    # A withdrawn participant's portfolio is not marked.
+    e.status = EnrolmentStatus.WITHDRAWN
+    e.save()
+    with pytest.raises(ReviewError, match="latest submission"):
+        review(pending, people["assessor"], marks=marks, feedback="x", outcome="referred")
+
+
+def test_the_participant_never_moderates_their_own(world):
+    people, rec = world.people, world.objects["recommended"]
+    people["participant"].user_permissions.add(*people["senior assessor"].user_permissions.all())
+    participant = type(people["participant"]).objects.get(pk=people["participant"].pk)
+    with pytest.raises(ReviewError, match="other than the participant"):
+        moderate(rec, participant, outcome="agreed", note="")
+
+
+def test_a_new_decision_after_moderation_returned_it_starts_moderation_afresh(client, world):
+    people, e, rec = world.people, world.objects["earlier"], world.objects["recommended"]
+    moderate(rec, people["senior assessor"], outcome="returned", note="Term counts look wrong")
+    rec.refresh_from_db()
+    # The participant does not see the moderator's note to the assessor.
+    client.force_login(people["participant"])
+    url = reverse("certification:submission", args=[e.pk, rec.number])
+    assert "Term counts look wrong" not in client.get(url).content.decode()
+    history = client.get(reverse("certification:history", args=[e.pk])).content.decode()
+    assert "Moderation: returned to the assessor" in history
+    assert "Term counts look wrong" not in history
+    client.force_login(people["assessor"])
+    assert "Term counts look wrong" in client.get(url).content.decode()
+    review(
+        rec, people["assessor"], marks=all_met(rec), feedback="Recounted.", outcome="recommended"
+    )
+    rec.refresh_from_db()
+    assert (rec.moderation, rec.moderation_note, rec.moderated_by, rec.moderated_at) == (
+        "",
+        "",
+        None,
+        None,
+    )
+    assert "Term counts look wrong" not in client.get(url).content.decode()
+    moderate(rec, people["admin"], outcome="agreed", note="")
+    assert e.audit.filter(action="returned").exists() and e.audit.filter(action="agreed").exists()
+
+
+def test_a_senior_assessors_looks_are_logged(client, world):
+    from certification.models import PortfolioView
+
+    senior, e, rec = (
+        world.people["senior assessor"],
+        world.objects["earlier"],
+        world.objects["recommended"],
+    )
+    client.force_login(senior)
+    client.get(reverse("certification:submission", args=[e.pk, rec.number]))
+    assert PortfolioView.objects.filter(
+        viewer=senior, enrolment=e, part=f"submission {rec.number}"
+    ).exists()

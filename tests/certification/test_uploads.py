@@ -172,3 +172,67 @@ def test_a_good_upload_is_stored_privately_and_served_only_to_those_allowed(clie
     assert "no-store" in response["Cache-Control"]
     client.force_login(world.people["impact lead"])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("page.pdf", b"<html><!-- %PDF-1.4 --><script>alert(1)</script></html>"),
+        ("run.pdf", b"@echo off\r\nREM %PDF-1.7\r\ndel *.*\r\n"),
+    ],
+)
+def test_a_pdf_must_start_as_one(name, content):
+    with pytest.raises(ValidationError):
+        sniff(upload(name, content))
+
+
+def _zip(entries):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for entry_name, data in entries:
+            archive.writestr(entry_name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        # A macro-enabled document, whatever its parts are called.
+        [
+            (
+                "[Content_Types].xml",
+                '<Types><Override ContentType="application/vnd.ms-word.document'
+                '.macroEnabled.main+xml"/></Types>',
+            ),
+            ("word/document.xml", "<w:document/>"),
+        ],
+        # An embedded object (which can carry a program).
+        [
+            ("[Content_Types].xml", "<Types/>"),
+            ("word/document.xml", "<w:document/>"),
+            ("word/embeddings/oleObject1.bin", b"MZ" + b"\x00" * 50),
+        ],
+        # A zip whose first entry's name starts like a PDF.
+        [
+            ("%PDF-.xml", "x"),
+            ("[Content_Types].xml", "<Types/>"),
+            ("word/document.xml", "<w:document/>"),
+            ("word/vbaProject.bin", b"\x00"),
+        ],
+    ],
+)
+def test_word_documents_with_macros_or_embedded_objects_are_refused(entries):
+    with pytest.raises(ValidationError) as refused:
+        sniff(upload("report.docx", _zip(entries)))
+    assert "other than a Word document" in refused.value.messages[0]
+
+
+def test_a_download_is_named_for_what_it_is_not_what_it_was_called(client, world):
+    from certification.services.portfolio import add_file
+
+    content = upload("run.bat", PDF_BYTES)
+    stored = add_file(world.enrolment, content, sniff(content))
+    client.force_login(world.people["assessor"])
+    response = client.get(reverse("certification:file", args=[world.enrolment.pk, stored.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="run.pdf"'
+    assert response["Content-Type"] == "application/pdf"
