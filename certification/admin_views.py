@@ -176,6 +176,7 @@ class EnrolCohortView(OfficeActionView):
             data["award"].current_requirements(),
             assessor=data["assessor"],
             academic_year=data["academic_year"],
+            actor=self.request.user,
         )
         return (
             f"{len(made)} participant{'s' if len(made) != 1 else ''} enrolled on {data['award']}."

@@ -9,8 +9,9 @@ from django.db import transaction
 from accounts import roles
 from bookings.services.attendance import expected_delegates
 
-from ..models import Enrolment
+from ..models import AuditAction, Enrolment
 from ..tasks import invite_participant
+from .portfolio import audit
 
 
 def expected_participants(cohort):
@@ -30,8 +31,9 @@ def _participant_for(delegate):
     return user, created
 
 
-def enrol_cohort(cohort, requirement_set, *, assessor, academic_year):
-    """Enrol every named delegate of the cohort; returns the new enrolments."""
+def enrol_cohort(cohort, requirement_set, *, assessor, academic_year, actor=None):
+    """Enrol every named delegate of the cohort; returns the new enrolments. Each starts
+    its audit trail with who enrolled it."""
     made = []
     with transaction.atomic():
         for delegate in expected_participants(cohort):
@@ -48,6 +50,13 @@ def enrol_cohort(cohort, requirement_set, *, assessor, academic_year):
                 organisation=delegate.booking.organisation,
                 assessor=assessor,
                 academic_year=academic_year,
+            )
+            audit(
+                enrolment,
+                AuditAction.ENROLLED,
+                actor,
+                note=f"On {requirement_set} from {cohort.course.title}, "
+                f"{cohort.starts_at:%d/%m/%Y}.",
             )
             made.append((enrolment, new_account))
         for enrolment, new_account in made:

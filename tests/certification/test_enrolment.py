@@ -73,6 +73,9 @@ def test_an_admin_enrols_a_cohorts_delegates_and_each_is_invited(
     assert {e.assessor for e in enrolments} == {assessor}
     assert {e.organisation for e in enrolments} == {booking.organisation}
     assert enrolments[1].participant == existing  # an existing account is reused
+    for enrolment in enrolments:
+        (event,) = enrolment.audit.all()
+        assert event.action == "enrolled" and event.actor.email == "office@provider.example"
     new = enrolments[0].participant
     assert not new.has_usable_password()
     assert new.groups.filter(name=roles.PARTICIPANTS).exists()

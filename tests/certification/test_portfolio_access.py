@@ -282,13 +282,32 @@ def test_changes_by_anyone_but_the_participant_answer_404(client, world):
         (reverse("certification:file-remove", args=[e.pk, f.pk]), {}),
         (reverse("certification:files", args=[e.pk]), {}),
         (reverse("certification:submit", args=[e.pk]), {}),
+        (reverse("certification:session-edit", args=[e.pk, s.pk]), {"minutes": "5"}),
+        (reverse("certification:entry-add", args=[e.pk]), {"title": "x", "body": "y"}),
+        (
+            reverse("certification:task", args=[e.pk, world.objects["task"].pk]),
+            {"answer": "overwritten"},
+        ),
+        (
+            reverse("certification:cycle-edit", args=[e.pk, world.objects["cycle"].pk]),
+            {"goal": "x"},
+        ),
     ]
-    for who in ("assessor", "admin", "impact lead", "other participant"):
-        client.force_login(world.people[who])
+    for who in ROLES:
+        if who == "participant":
+            continue
+        client.logout()
+        if who != "signed out":
+            client.force_login(world.people[who])
         for url, data in posts:
-            assert client.post(url, data).status_code == 404, (who, url)
+            status = client.post(url, data).status_code
+            assert status == (302 if who == "signed out" else 404), (who, url)
     f.refresh_from_db()
     assert f.removed_at is None
+    world.objects["answer"].refresh_from_db()
+    assert world.objects["answer"].answer == "Mine answer"
+    world.objects["link"].refresh_from_db()
+    assert world.objects["link"].is_live()
 
 
 def test_every_admin_look_is_logged_and_the_participants_own_are_not(client, world):
