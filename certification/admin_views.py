@@ -12,14 +12,16 @@ from django.urls import reverse
 from django.views import View
 from wagtail.admin import messages
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
+from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button
 
 from accounts import roles
 from bookings.admin_views import OfficeActionView
 from bookings.models import Cohort
 
-from .models import Award, Enrolment, RequirementSet
+from .models import Award, Enrolment, QAVisit, RequirementSet, VisitStatus
 from .services.enrolment import enrol_cohort, expected_participants
+from .services.qa import announce_on_commit
 from .services.requirements import next_version, revise_requirements
 
 REQUIREMENTS = "certification_requirements"
@@ -181,3 +183,93 @@ class EnrolCohortView(OfficeActionView):
         return (
             f"{len(made)} participant{'s' if len(made) != 1 else ''} enrolled on {data['award']}."
         )
+
+
+class QAVisitForm(forms.ModelForm):
+    """Scheduling a QA visit: the school, the award, when, who assesses and whom they see.
+    A scheduled visit may be cancelled here; a recorded one is only corrected."""
+
+    class Meta:
+        model = QAVisit
+        fields = [
+            "organisation",
+            "award",
+            "starts_at",
+            "ends_at",
+            "location",
+            "assessor",
+            "to_see",
+            "status",
+        ]
+        widgets = {
+            "starts_at": AdminDateTimeInput,
+            "ends_at": AdminDateTimeInput,
+            "to_see": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.pop("for_user", None)
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = _assessors()
+        self.fields["to_see"].queryset = Enrolment.objects.select_related(
+            "participant", "organisation", "requirement_set__award"
+        ).exclude(status__in=["awarded", "withdrawn"])
+        self.fields["to_see"].label_from_instance = lambda e: (
+            f"{e.participant.get_full_name() or e.participant.email}, "
+            f"{e.organisation or 'no school'}, {e.requirement_set.award}"
+        )
+        self.fields["to_see"].help_text = "Participants of this school on this award."
+        recorded = self.instance.pk and self.instance.status == VisitStatus.RECORDED
+        if recorded:
+            self.fields["status"].disabled = True
+        else:
+            self.fields["status"].choices = [
+                (VisitStatus.SCHEDULED, "Scheduled"),
+                (VisitStatus.CANCELLED, "Cancelled (the assessor and coaching leads are told)"),
+            ]
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The visit must end after it starts.")
+        organisation, award = data.get("organisation"), data.get("award")
+        if organisation and award:
+            wrong = [
+                e
+                for e in data.get("to_see") or []
+                if e.organisation_id != organisation.pk or e.requirement_set.award_id != award.pk
+            ]
+            if wrong:
+                self.add_error(
+                    "to_see",
+                    "Choose only participants of this school on this award: "
+                    + ", ".join(str(e.participant) for e in wrong)
+                    + " are not.",
+                )
+        return data
+
+
+# A change to any of these is sent again to the assessor and coaching leads.
+ANNOUNCED = {"starts_at", "ends_at", "location", "assessor", "status"}
+
+
+class QAVisitCreateView(CreateView):
+    def save_instance(self):
+        visit = super().save_instance()
+        announce_on_commit(visit)
+        return visit
+
+
+class QAVisitEditView(EditView):
+    def save_instance(self):
+        changed = ANNOUNCED & set(self.form.changed_data)
+        scheduled = self.form.instance.status != VisitStatus.RECORDED
+        if changed and scheduled:
+            self.form.instance.sequence += 1
+        visit = super().save_instance()
+        if changed and scheduled:
+            announce_on_commit(
+                visit, "cancelled" if visit.status == VisitStatus.CANCELLED else "moved"
+            )
+        return visit

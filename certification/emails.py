@@ -7,7 +7,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from bookings.emails import absolute, send_email
 
-from .models import Enrolment
+from .models import Enrolment, QAVisit
+from .qa_calendar import recipients, visit_calendar
 
 
 def send_invitation(enrolment_id, *, new_account):
@@ -132,3 +133,27 @@ def send_coachee_link(link, url, address):
         to=[address],
         folder="certification/emails",
     )
+
+
+def send_visit(visit_id, *, change="new"):
+    """Email the visit, with its calendar file, to everyone who takes part in it."""
+    visit = (
+        QAVisit.objects.select_related("organisation__coaching_team", "award", "assessor")
+        .prefetch_related("to_see__participant")
+        .get(pk=visit_id)
+    )
+    ics = visit_calendar(visit)
+    for person in recipients(visit):
+        send_email(
+            "qa_visit",
+            {
+                "visit": visit,
+                "user": person,
+                "change": change,
+                "to_see": list(visit.to_see.all()),
+                "link": absolute(reverse("qa:visit", args=[visit.pk])),
+            },
+            to=[person.email],
+            attachments=[(f"qa-visit-{visit.pk}.ics", ics, "text/calendar")],
+            folder="certification/emails",
+        )

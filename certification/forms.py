@@ -12,6 +12,7 @@ from .models import (
     ReflectiveEntry,
     SubmissionOutcome,
     TaskResponse,
+    VisitOutcome,
 )
 from .uploads import ACCEPTED, sniff
 
@@ -311,3 +312,58 @@ class ModerationForm(forms.Form):
         label="Note",
         help_text="Needed when you return the recommendation.",
     )
+
+
+class VisitRecordForm(forms.Form):
+    """What the assessor records at a QA visit, on a phone."""
+
+    attended = forms.CharField(
+        label="Who attended",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=LONG_TEXT,
+        help_text="Names and roles, e.g. 'Ruth Dennison (deputy head, impact lead)'.",
+    )
+    sampled = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Portfolios sampled",
+    )
+    evidence_seen = forms.CharField(
+        label="Evidence seen", widget=forms.Textarea(attrs={"rows": 4}), max_length=LONG_TEXT
+    )
+    findings = forms.CharField(
+        label="Findings", widget=forms.Textarea(attrs={"rows": 5}), max_length=LONG_TEXT
+    )
+    outcome = forms.ChoiceField(
+        choices=VisitOutcome.choices, widget=forms.RadioSelect, label="Outcome"
+    )
+    actions = forms.CharField(
+        required=False,
+        label="Actions required",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=LONG_TEXT,
+        help_text="Needed when actions are required.",
+    )
+    follow_up_by = forms.DateField(
+        required=False,
+        label="Actions to be done by",
+        widget=date_picker(),
+        help_text="Needed when actions are required.",
+    )
+    follow_up_at = forms.DateTimeField(
+        required=False,
+        label="Book the follow-up visit for (optional)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        help_text="The assessor and the school's coaching leads are sent it.",
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["sampled"]
+        field.queryset = candidates
+        field.label_from_instance = lambda e: (
+            f"{e.participant.get_full_name() or e.participant.email} "
+            f"({e.get_status_display().lower()})"
+        )

@@ -589,3 +589,82 @@ class PortfolioView(models.Model):
 
     def __str__(self):
         return f"{self.viewer} viewed {self.part} of {self.enrolment}"
+
+
+class VisitStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    RECORDED = "recorded", "Recorded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class VisitOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    ACTIONS_REQUIRED = "actions", "Actions required"
+
+
+class QAVisit(models.Model):
+    """A quality-assurance visit to a school for an award: scheduled by the office, then
+    recorded by the assessor on the day. Where an award's requirements ask for one, no
+    certificate is issued before a confirmed visit for that school and award."""
+
+    organisation = models.ForeignKey(
+        "bookings.Organisation", on_delete=models.PROTECT, related_name="qa_visits"
+    )
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="qa_visits")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    location = models.CharField(
+        max_length=200, blank=True, help_text="Where at the school; empty: the school itself."
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="qa_visits"
+    )
+    to_see = models.ManyToManyField(
+        Enrolment,
+        blank=True,
+        related_name="qa_visits_planned",
+        verbose_name="participants to be seen",
+    )
+    status = models.CharField(
+        max_length=10, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
+    )
+    # Each change of time or assessor is sent again as a calendar update.
+    sequence = models.PositiveIntegerField(default=0)
+    # What the assessor records on the day.
+    attended = models.TextField(blank=True, help_text="Who took part, with their roles.")
+    sampled = models.ManyToManyField(
+        Enrolment, blank=True, related_name="qa_samples", verbose_name="portfolios sampled"
+    )
+    evidence_seen = models.TextField(blank=True)
+    findings = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=VisitOutcome.choices, blank=True)
+    actions = models.TextField(blank=True)
+    follow_up_by = models.DateField(null=True, blank=True)
+    follow_up_visit = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_up_of"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at", "pk"]
+        verbose_name = "QA visit"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="qa_visit_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self):
+        return f"QA visit to {self.organisation} for {self.award}, {self.starts_at:%d/%m/%Y}"
+
+    def page_link(self):
+        return format_html('<a href="{}">Open</a>', reverse("qa:visit", args=[self.pk]))
+
+    @property
+    def is_confirmed(self):
+        return self.status == VisitStatus.RECORDED and self.outcome == VisitOutcome.CONFIRMED

@@ -18,7 +18,7 @@ as for something that does not exist.
 
 from django.db.models import Q
 
-from .models import CoachingTeam, Enrolment, PortfolioView, SubmissionOutcome
+from .models import CoachingTeam, Enrolment, PortfolioView, QAVisit, SubmissionOutcome
 
 PROGRESS = "progress"
 DIARY = "diary"
@@ -130,3 +130,35 @@ def _team(enrolment):
         .prefetch_related("coaching_leads")
         .first()
     )
+
+
+# QA visits: the visit's assessor records it; the school's coaching leads and the office
+# (the `certification.view_qavisit` permission) see it and its report. Nobody else does,
+# the participants seen included: the report is about the school's programme.
+
+
+def is_qa_office(user):
+    return user.is_authenticated and user.has_perm("certification.view_qavisit")
+
+
+def may_see_visit(user, visit):
+    if not user.is_authenticated:
+        return False
+    if visit.assessor_id == user.pk or is_qa_office(user):
+        return True
+    team = CoachingTeam.objects.filter(organisation_id=visit.organisation_id).first()
+    return team is not None and team.coaching_leads.filter(pk=user.pk).exists()
+
+
+def may_record_visit(user, visit):
+    return user.is_authenticated and visit.assessor_id == user.pk
+
+
+def visible_visits(user):
+    if not user.is_authenticated:
+        return QAVisit.objects.none()
+    if is_qa_office(user):
+        return QAVisit.objects.all()
+    return QAVisit.objects.filter(
+        Q(assessor=user) | Q(organisation__coaching_team__coaching_leads=user)
+    ).distinct()

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from .emails import send_invitation, send_step
+from .emails import send_invitation, send_step, send_visit
 
 
 @task()
@@ -13,3 +13,8 @@ def invite_participant(enrolment_id, new_account):
 @task()
 def notify_step(submission_id, action):
     send_step(submission_id, action)
+
+
+@task()
+def announce_visit(visit_id, change):
+    send_visit(visit_id, change=change)

@@ -8,7 +8,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from bookings.wagtail_hooks import BookingsViewSet
 
 from . import admin_views as views
-from .models import Award, CoachingTeam, Enrolment, RequirementSet
+from .models import Award, CoachingTeam, Enrolment, QAVisit, RequirementSet
 
 
 class AwardViewSet(BookingsViewSet):
@@ -90,11 +90,43 @@ class CoachingTeamViewSet(BookingsViewSet):
     form_fields = ["organisation", "impact_lead", "coaching_leads"]
 
 
+class QAVisitViewSet(BookingsViewSet):
+    """QA visits: scheduled here, recorded by the assessor on the public site."""
+
+    model = QAVisit
+    name = "certification_qa_visits"
+    icon = "date"
+    url_prefix = "certification/qa-visits"
+    menu_label = "QA visits"
+    list_display = [
+        "organisation",
+        "award",
+        "starts_at",
+        "assessor",
+        "status",
+        "outcome",
+        Column("page", label="Visit", accessor="page_link"),
+    ]
+    list_filter = ["status", "outcome", "award"]
+    search_fields = ["organisation__name"]
+    add_view_class = views.QAVisitCreateView
+    edit_view_class = views.QAVisitEditView
+
+    def get_form_class(self, for_update=False):
+        return views.QAVisitForm
+
+
 class CertificationMenu(ModelViewSetGroup):
     menu_label = "Certification"
     menu_icon = "pick"
     menu_order = 310
-    items = (AwardViewSet, RequirementSetViewSet, EnrolmentViewSet, CoachingTeamViewSet)
+    items = (
+        AwardViewSet,
+        RequirementSetViewSet,
+        EnrolmentViewSet,
+        CoachingTeamViewSet,
+        QAVisitViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

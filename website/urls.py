@@ -14,6 +14,7 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("payments/", include("bookings.payment_urls")),
     path("portfolio/", include("certification.urls")),
+    path("qa-visits/", include("certification.qa_urls")),
     path("search/", views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
