@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from bookings.dashboard import booker_dashboard
-from certification.policy import is_moderator, visible_enrolments
+from certification.policy import is_moderator, is_qa_office, visible_enrolments, visible_visits
 
 from .forms import SignInForm
 from .roles import ADMIN_ROLES
@@ -54,5 +54,6 @@ def account(request):
             "has_portfolios": is_moderator(request.user)
             or visible_enrolments(request.user).exists(),
             "is_participant": request.user.enrolments.exists(),
+            "has_visits": is_qa_office(request.user) or visible_visits(request.user).exists(),
         },
     )

@@ -300,3 +300,10 @@ def test_the_visit_is_not_in_the_admin_for_other_roles(client, world):
     for who in ("assessor", "coaching lead", "editor", "participant"):
         client.force_login(world.people[who])
         assert client.get(reverse("certification_qa_visits:index")).status_code in (302, 403)
+
+
+def test_the_account_page_leads_to_the_visits(client, world, visit):
+    for who, shown in (("assessor", True), ("coaching lead", True), ("participant", False)):
+        client.force_login(world.people[who])
+        page = client.get(reverse("accounts:account")).content.decode()
+        assert (reverse("qa:visits") in page) is shown, who
