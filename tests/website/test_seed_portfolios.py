@@ -252,3 +252,24 @@ def test_diary_dates_fit_the_year_whatever_the_day(today, year):
         for day in dates:
             per_term[term_of(day)] = per_term.get(term_of(day), 0) + 1
         assert len(per_term) == 3 and min(per_term.values()) >= 10
+
+
+def test_every_page_of_every_demo_portfolio_renders_for_its_assessor_and_participant(client):
+    from django.urls import reverse
+
+    from certification.models import Enrolment
+
+    names = ["portfolio", "diary", "log", "tasks", "files", "history"]
+    for enrolment in Enrolment.objects.select_related("participant", "assessor"):
+        for user in (enrolment.participant, enrolment.assessor):
+            client.force_login(user)
+            for name in names:
+                url = reverse(f"certification:{name}", args=[enrolment.pk])
+                assert client.get(url).status_code == 200, (user, url)
+            for submission in enrolment.submissions.all():
+                url = reverse("certification:submission", args=[enrolment.pk, submission.number])
+                assert client.get(url).status_code == 200, (user, url)
+    # Enrolled by the seed, not by a person: the audit trail says so.
+    client.force_login(enrolment.assessor)
+    page = client.get(reverse("certification:history", args=[enrolment.pk])).content.decode()
+    assert "The system" in page
