@@ -367,3 +367,13 @@ class VisitRecordForm(forms.Form):
             f"{e.participant.get_full_name() or e.participant.email} "
             f"({e.get_status_display().lower()})"
         )
+
+
+class VerifyForm(forms.Form):
+    number = forms.CharField(
+        label="Certificate number", max_length=24, help_text="As printed, e.g. CCC-2026-0007."
+    )
+    surname = forms.CharField(label="Holder's surname", max_length=100)
+
+    def clean_number(self):
+        return self.cleaned_data["number"].strip().upper()

@@ -7,6 +7,7 @@ and an enrolment keeps the version it started with.
 """
 
 import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
@@ -35,10 +36,18 @@ class Award(models.Model):
         max_length=80, blank=True, help_text="e.g. 'Level 5 (National Qualification Framework)'."
     )
     description = models.TextField(blank=True)
+    number_prefix = models.CharField(
+        max_length=6,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Starts each certificate number, e.g. 'CCC' for CCC-2026-0007.",
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("level")]),
+        FieldPanel("number_prefix"),
         FieldPanel("description"),
     ]
 
@@ -74,6 +83,10 @@ class RequirementSet(ClusterableModel):
         default=0, help_text="Reflective-log entries to write."
     )
     qa_visit_required = models.BooleanField(default=False)
+    moderation_required = models.BooleanField(
+        default=False,
+        help_text="A moderator must agree each recommendation before a certificate is issued.",
+    )
 
     panels = [
         FieldPanel("award"),
@@ -89,6 +102,7 @@ class RequirementSet(ClusterableModel):
                 FieldPanel("coaching_minimum_minutes"),
                 FieldPanel("reflective_entries"),
                 FieldPanel("qa_visit_required"),
+                FieldPanel("moderation_required"),
             ],
             heading="What is asked for",
         ),
@@ -525,6 +539,9 @@ class AuditAction(models.TextChoices):
     LINK_SENT = "link_sent", "Made a coachee link"
     LINK_WITHDRAWN = "link_withdrawn", "Withdrew a coachee link"
     IMPACT_STATEMENT = "impact", "Wrote an impact statement"
+    AWARDED = "awarded", "Issued the certificate"
+    REVOKED = "revoked", "Revoked the certificate"
+    REISSUED = "reissued", "Reissued the certificate"
 
 
 class AuditEvent(models.Model):
@@ -668,3 +685,90 @@ class QAVisit(models.Model):
     @property
     def is_confirmed(self):
         return self.status == VisitStatus.RECORDED and self.outcome == VisitOutcome.CONFIRMED
+
+
+def _verification_code():
+    # 192 random bits, as 32 URL-safe characters.
+    return secrets.token_urlsafe(24)
+
+
+class CertificateStatus(models.TextChoices):
+    VALID = "valid", "Valid"
+    REVOKED = "revoked", "Revoked"
+
+
+class Certificate(models.Model):
+    """An issued award. What it says (holder, award, level or phase, date) is copied on at
+    issue, so later edits elsewhere never change a certificate; a correction is a
+    reissue, which keeps the number and the verification code and records what changed."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="certificates")
+    number = models.CharField(max_length=24, unique=True)
+    code = models.CharField(max_length=64, unique=True, default=_verification_code)
+    holder_name = models.CharField(max_length=200)
+    award_name = models.CharField(max_length=200)
+    level = models.CharField(max_length=200, blank=True)
+    issued_on = models.DateField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=8, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revision = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_on", "-number"]
+
+    def __str__(self):
+        return f"{self.number} ({self.holder_name}, {self.award_name})"
+
+    @property
+    def is_revoked(self):
+        return self.status == CertificateStatus.REVOKED
+
+    def verification_path(self):
+        return reverse("verify:certificate", args=[self.code])
+
+
+class CertificateChange(models.Model):
+    """A reissue: what changed on the certificate, why, who and when."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="changes")
+    changes = models.JSONField(help_text="{field: [before, after]}")
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"Reissue of {self.certificate.number} at {self.at:%d/%m/%Y}"
+
+
+class CertificateCounter(models.Model):
+    """The last number used per award prefix and year, taken under a row lock."""
+
+    prefix = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "year"], name="one_certificate_counter_per_prefix_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last_number}"

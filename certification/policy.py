@@ -99,6 +99,13 @@ def may_moderate(user, submission):
     )
 
 
+def may_download_certificate(user, enrolment):
+    """The holder, and the office."""
+    return user.is_authenticated and (
+        enrolment.participant_id == user.pk or is_provider_admin(user)
+    )
+
+
 def may_write_impact(user, enrolment):
     team = _team(enrolment)
     return user.is_authenticated and team is not None and team.impact_lead_id == user.pk

@@ -24,6 +24,7 @@ from bookings.emails import absolute
 from bookings.pdf import render_pdf
 
 from . import policy
+from .certificate_pdf import render_certificate_pdf
 from .emails import send_coachee_link
 from .forms import (
     AnswerForm,
@@ -39,6 +40,7 @@ from .forms import (
     SessionForm,
 )
 from .models import (
+    Certificate,
     CoachingCycle,
     CoachingSession,
     Enrolment,
@@ -176,6 +178,9 @@ def portfolio(request, pk):
             "submissions": submissions,
             "can_submit": policy.may_edit(request.user, enrolment)
             and enrolment.status in SUBMITTABLE,
+            "certificate": Certificate.objects.filter(enrolment=enrolment).first()
+            if policy.may_download_certificate(request.user, enrolment)
+            else None,
         },
     )
 
@@ -831,6 +836,25 @@ def history(request, pk):
             and enrolment.status in SUBMITTABLE,
         },
     )
+
+
+@login_required
+@never_cache
+def certificate_pdf(request, pk):
+    enrolment = _enrolment(request, pk, policy.PROGRESS, log_as="certificate")
+    certificate = Certificate.objects.filter(enrolment=enrolment).first()
+    if (
+        certificate is None
+        or certificate.is_revoked
+        or not policy.may_download_certificate(request.user, enrolment)
+    ):
+        raise Http404("No certificate.")
+    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{certificate.number}.pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class WelcomeView(auth_views.PasswordResetConfirmView):

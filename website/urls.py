@@ -15,6 +15,7 @@ urlpatterns = [
     path("payments/", include("bookings.payment_urls")),
     path("portfolio/", include("certification.urls")),
     path("qa-visits/", include("certification.qa_urls")),
+    path("verify/", include("certification.verify_urls")),
     path("search/", views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),

@@ -13,6 +13,7 @@ NUMBERS = (
     "coaching_minimum_minutes",
     "reflective_entries",
     "qa_visit_required",
+    "moderation_required",
 )
 
 

@@ -181,6 +181,15 @@ SESSION_REMINDER_HOURS = int(os.environ.get("SESSION_REMINDER_HOURS", "48"))
 # a date that runs only with enough delegates.
 GO_AHEAD_REMINDER_DAYS = int(os.environ.get("GO_AHEAD_REMINDER_DAYS", "3"))
 
+# Who signs the certificates (printed under the signature line).
+CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "Dr Morgan Ellis")
+CERTIFICATE_SIGNATORY_ROLE = os.environ.get(
+    "CERTIFICATE_SIGNATORY_ROLE", "Director of Coaching Programmes"
+)
+
+# Certificate lookups one address may make in ten minutes (against guessing numbers).
+VERIFY_LOOKUPS_PER_WINDOW = int(os.environ.get("VERIFY_LOOKUPS_PER_WINDOW", "30"))
+
 # Card payments with Stripe Checkout. Without the secret key and the webhook's signing
 # secret, card payment is not offered and bookings are taken by invoice only.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

@@ -1,0 +1,168 @@
+"""Issuing, revoking and reissuing certificates.
+
+A certificate is issued when every requirement is met, the award is recommended (and
+moderated where the requirements say so), a QA visit to the school for the award is
+confirmed where required, and an admin approves by issuing it. Certificates of
+attendance ask only for the training attended.
+
+Numbers run per award prefix and year without gaps (CCC-2026-0007): the counter row is
+locked for the issuing transaction, so concurrent issues take turns and a rollback gives
+the number back. The verification code is random and never changes, not even on reissue.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    AuditAction,
+    AwardKind,
+    Certificate,
+    CertificateChange,
+    CertificateCounter,
+    CertificateStatus,
+    Enrolment,
+    EnrolmentStatus,
+    ModerationOutcome,
+    SubmissionOutcome,
+)
+from .portfolio import audit
+from .progress import progress
+from .qa import confirmed_visit
+
+
+class CertificateError(Exception):
+    """Why a certificate cannot be issued (or changed), in words for the admin."""
+
+    def __init__(self, reasons):
+        self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
+        super().__init__("; ".join(self.reasons))
+
+
+def prefix_for(award):
+    if award.number_prefix:
+        return award.number_prefix
+    letters = "".join(word[0] for word in award.name.split() if word[:1].isalpha())
+    return (letters.upper() or "CERT")[:6]
+
+
+def next_number(award, year):
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Certificate numbers must be taken inside the issuing transaction.")
+    prefix = prefix_for(award)
+    CertificateCounter.objects.get_or_create(prefix=prefix, year=year)
+    counter = CertificateCounter.objects.select_for_update().get(prefix=prefix, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{prefix}-{year}-{counter.last_number:04d}"
+
+
+def blockers(enrolment):
+    """What stands between this enrolment and its certificate (empty: nothing)."""
+    needs = enrolment.requirement_set
+    award = needs.award
+    reasons = []
+    if hasattr(enrolment, "certificate"):
+        return [f"A certificate is already issued: {enrolment.certificate.number}."]
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return ["The participant has withdrawn."]
+    state = progress(enrolment)
+    unmet = [item.label for item in state.items() if not item.met]
+    if unmet:
+        reasons.append("Requirements not met: " + ", ".join(unmet) + ".")
+    if award.kind != AwardKind.ATTENDANCE:
+        latest = enrolment.submissions.order_by("-number").first()
+        if latest is None or latest.outcome != SubmissionOutcome.RECOMMENDED:
+            reasons.append("The assessor has not recommended the award.")
+        elif needs.moderation_required and latest.moderation != ModerationOutcome.AGREED:
+            reasons.append("A moderator has not yet agreed the recommendation.")
+    if needs.qa_visit_required:
+        if enrolment.organisation_id is None:
+            reasons.append("A QA visit is required, and the participant has no school.")
+        elif confirmed_visit(enrolment.organisation, award) is None:
+            reasons.append(f"No confirmed QA visit to {enrolment.organisation} for the {award}.")
+    return reasons
+
+
+def level_of(award):
+    if award.kind == AwardKind.FRAMEWORK_PHASE:
+        return award.level or "Recognition Framework phase"
+    return award.level
+
+
+def issue(enrolment, actor, *, today=None):
+    """Issue the enrolment's certificate, or raise CertificateError saying why not."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        enrolment = (
+            Enrolment.objects.select_for_update(of=("self",))
+            .select_related("participant", "requirement_set__award", "organisation")
+            .get(pk=enrolment.pk)
+        )
+        reasons = blockers(enrolment)
+        if reasons:
+            raise CertificateError(reasons)
+        award = enrolment.requirement_set.award
+        participant = enrolment.participant
+        certificate = Certificate.objects.create(
+            enrolment=enrolment,
+            award=award,
+            number=next_number(award, today.year),
+            holder_name=participant.get_full_name() or participant.email,
+            award_name=award.name,
+            level=level_of(award),
+            issued_on=today,
+            issued_by=actor,
+        )
+        enrolment.status = EnrolmentStatus.AWARDED
+        enrolment.save(update_fields=["status"])
+        audit(enrolment, AuditAction.AWARDED, actor, note=certificate.number)
+    return certificate
+
+
+def revoke(certificate, actor, *, reason):
+    if not reason.strip():
+        raise CertificateError("Say why the certificate is revoked: the reason is shown.")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.is_revoked:
+            raise CertificateError("This certificate is already revoked.")
+        certificate.status = CertificateStatus.REVOKED
+        certificate.revoked_at = timezone.now()
+        certificate.revoked_reason = reason.strip()
+        certificate.revoked_by = actor
+        certificate.save(update_fields=["status", "revoked_at", "revoked_reason", "revoked_by"])
+        audit(certificate.enrolment, AuditAction.REVOKED, actor, note=reason.strip())
+    return certificate
+
+
+REISSUABLE = ("holder_name", "award_name", "level", "issued_on")
+
+
+def reissue(certificate, actor, *, reason, **corrections):
+    """Correct what the certificate says (a misspelt name, say). The number and the
+    verification code stay; the change and its reason are recorded."""
+    unknown = set(corrections) - set(REISSUABLE)
+    if unknown:
+        raise TypeError(f"Not certificate fields: {', '.join(sorted(unknown))}")
+    if not reason.strip():
+        raise CertificateError("Say why the certificate is reissued.")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.is_revoked:
+            raise CertificateError("A revoked certificate is not reissued.")
+        changes = {
+            name: [str(getattr(certificate, name)), str(value)]
+            for name, value in corrections.items()
+            if getattr(certificate, name) != value
+        }
+        if not changes:
+            raise CertificateError("Nothing on the certificate would change.")
+        for name in changes:
+            setattr(certificate, name, corrections[name])
+        certificate.revision += 1
+        certificate.save(update_fields=[*changes, "revision"])
+        CertificateChange.objects.create(
+            certificate=certificate, changes=changes, reason=reason.strip(), by=actor
+        )
+        audit(certificate.enrolment, AuditAction.REISSUED, actor, note=reason.strip())
+    return certificate

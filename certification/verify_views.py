@@ -1,0 +1,89 @@
+"""Anyone may check a certificate: by its verification code (the QR code's link), or by
+its number and the holder's surname. The page shows what the certificate itself shows
+(holder, award, level or phase, date, number) and whether it stands; a revoked one says
+so, with the date and reason. Lookups are rate-limited per address against guessing."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from .forms import VerifyForm
+from .models import Certificate
+
+WINDOW_SECONDS = 600
+
+
+def _client_address(request):
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _over_limit(request):
+    """Counts this lookup; true once the address has made too many in the window."""
+    window = int(timezone.now().timestamp()) // WINDOW_SECONDS
+    key = f"verify:{_client_address(request)}:{window}"
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        count = 1
+    return count > settings.VERIFY_LOOKUPS_PER_WINDOW
+
+
+def _too_many(request):
+    response = render(request, "certification/verify/too_many.html", status=429)
+    response["Retry-After"] = str(WINDOW_SECONDS)
+    return response
+
+
+def _shown(certificate):
+    """Only what the certificate shows, and its standing."""
+    return {
+        "number": certificate.number,
+        "holder_name": certificate.holder_name,
+        "award_name": certificate.award_name,
+        "level": certificate.level,
+        "issued_on": certificate.issued_on,
+        "revoked": certificate.is_revoked,
+        "revoked_on": timezone.localtime(certificate.revoked_at).date()
+        if certificate.revoked_at
+        else None,
+        "revoked_reason": certificate.revoked_reason,
+        "code": certificate.code,
+    }
+
+
+@never_cache
+def by_code(request, code):
+    if _over_limit(request):
+        return _too_many(request)
+    certificate = Certificate.objects.filter(code=code).first()
+    if certificate is None:
+        return render(request, "certification/verify/not_found.html", status=404)
+    return render(
+        request,
+        "certification/verify/certificate.html",
+        {"c": _shown(certificate), "site_name": settings.WAGTAIL_SITE_NAME},
+    )
+
+
+def surname_matches(holder_name, surname):
+    holder = " " + " ".join(holder_name.split()).casefold()
+    surname = " ".join(surname.split()).casefold()
+    return bool(surname) and holder.endswith(" " + surname)
+
+
+@never_cache
+def lookup(request):
+    form = VerifyForm(request.GET or None)
+    if request.GET and form.is_valid():
+        if _over_limit(request):
+            return _too_many(request)
+        number = form.cleaned_data["number"]
+        certificate = Certificate.objects.filter(number__iexact=number).first()
+        if certificate and surname_matches(certificate.holder_name, form.cleaned_data["surname"]):
+            return redirect("verify:certificate", code=certificate.code)
+        return render(request, "certification/verify/not_found.html", {"form": form}, status=404)
+    return render(request, "certification/verify/lookup.html", {"form": form})
