@@ -318,6 +318,15 @@ class CohortIndexView(ExportFormattingMixin, IndexView):
                     priority=70,
                 )
             )
+        if self.request.user.has_perm("certification.add_certificate"):
+            buttons.append(
+                Button(
+                    "Issue certificates",
+                    url=reverse("certification_certificates:issue", args=[quote(instance.pk)]),
+                    icon_name="doc-full",
+                    priority=75,
+                )
+            )
         if instance.awaits_go_ahead and self.permission_policy.user_has_permission(
             self.request.user, "change"
         ):

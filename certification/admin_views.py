@@ -10,8 +10,11 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
+from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.admin.widgets.button import Button
 
@@ -19,12 +22,23 @@ from accounts import roles
 from bookings.admin_views import OfficeActionView
 from bookings.models import Cohort
 
-from .models import Award, Enrolment, QAVisit, RequirementSet, VisitStatus
+from .models import (
+    Award,
+    Certificate,
+    CertificateBatch,
+    Enrolment,
+    QAVisit,
+    RequirementSet,
+    VisitStatus,
+)
+from .services.batches import start_batch
+from .services.certificates import CertificateError, reissue, revoke
 from .services.enrolment import enrol_cohort, expected_participants
 from .services.qa import announce_on_commit
 from .services.requirements import next_version, revise_requirements
 
 REQUIREMENTS = "certification_requirements"
+CERTIFICATES = "certification_certificates"
 
 
 def _assessors():
@@ -273,3 +287,178 @@ class QAVisitEditView(EditView):
                 visit, "cancelled" if visit.status == VisitStatus.CANCELLED else "moved"
             )
         return visit
+
+
+class IssueCohortForm(forms.Form):
+    award = forms.ModelChoiceField(queryset=Award.objects.all(), label="Award")
+
+
+class IssueCohortView(OfficeActionView):
+    """Approve and issue the certificates of everyone on a cohort enrolled on an award.
+    Each is checked against the rules as it is issued; the work runs in the background."""
+
+    model = Certificate
+    permission_required = "add"
+    form_class = IssueCohortForm
+    page_title = "Issue certificates"
+    header_icon = "doc-full"
+    submit_label = "Approve and issue"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(
+            Cohort.objects.select_related("course"), pk=kwargs["cohort_pk"]
+        )
+        self.back_url = reverse("bookings_cohorts:index")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        awards = Award.objects.filter(requirement_sets__enrolments__cohort=self.object).distinct()
+        form.fields["award"].queryset = awards
+        if awards.count() == 1:
+            form.initial.setdefault("award", awards.first().pk)
+        return form
+
+    def get_explanation(self):
+        return (
+            "Everyone on this date enrolled on the award who has no certificate yet is "
+            "checked: every requirement met, the award recommended (and moderated where "
+            "required), a confirmed QA visit where required. Those who pass get their "
+            "certificate and an email; the others are listed with the reason. You can "
+            "leave the page while it runs."
+        )
+
+    def form_valid(self, form):
+        batch = start_batch(self.object, form.cleaned_data["award"], self.request.user)
+        return redirect(f"{CERTIFICATES}:batch", batch.pk)
+
+
+class BatchView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+    model = Certificate
+    permission_required = "add"
+    template_name = "certification/admin/batch.html"
+    page_title = "Issuing certificates"
+    header_icon = "doc-full"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = get_object_or_404(
+            CertificateBatch.objects.select_related("cohort__course", "award"), pk=kwargs["pk"]
+        )
+        context.update(
+            batch=batch,
+            certificates=list(
+                Certificate.objects.filter(
+                    enrolment__cohort=batch.cohort, award=batch.award
+                ).order_by("number")
+            ),
+            back_url=reverse("bookings_cohorts:index"),
+        )
+        return context
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown on the public verification page.",
+        max_length=1000,
+    )
+
+
+class RevokeView(OfficeActionView):
+    model = Certificate
+    permission_required = "change"
+    form_class = RevokeForm
+    page_title = "Revoke certificate"
+    header_icon = "cross"
+    submit_label = "Revoke the certificate"
+    explanation = (
+        "The certificate stays on record and its verification page says it is revoked, "
+        "with today's date and your reason. This cannot be undone."
+    )
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Certificate, pk=kwargs["pk"])
+        self.back_url = reverse(f"{CERTIFICATES}:index")
+
+    def form_valid(self, form):
+        try:
+            revoke(self.object, self.request.user, reason=form.cleaned_data["reason"])
+        except CertificateError as error:
+            form.add_error("reason", str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, f"Certificate {self.object.number} is revoked.")
+        return redirect(self.back_url)
+
+
+class ReissueForm(forms.Form):
+    holder_name = forms.CharField(max_length=200, label="Holder's name")
+    level = forms.CharField(max_length=200, required=False, label="Level or phase")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, label="Why it is reissued"
+    )
+
+
+class ReissueView(OfficeActionView):
+    model = Certificate
+    permission_required = "change"
+    form_class = ReissueForm
+    page_title = "Reissue certificate"
+    header_icon = "edit"
+    submit_label = "Reissue"
+    explanation = (
+        "The certificate keeps its number and verification code; what you change and why "
+        "is recorded. The holder downloads the corrected PDF from their portfolio."
+    )
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Certificate, pk=kwargs["pk"])
+        self.back_url = reverse(f"{CERTIFICATES}:index")
+
+    def get_initial(self):
+        return {"holder_name": self.object.holder_name, "level": self.object.level}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            reissue(
+                self.object,
+                self.request.user,
+                reason=data["reason"],
+                holder_name=data["holder_name"],
+                level=data["level"],
+            )
+        except CertificateError as error:
+            form.add_error("reason" if "why" in str(error) else None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, f"Certificate {self.object.number} is reissued.")
+        return redirect(self.back_url)
+
+
+class CertificateIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if not instance.is_revoked and self.permission_policy.user_has_permission(
+            self.request.user, "change"
+        ):
+            for label, name, icon in (
+                ("Reissue", "reissue", "edit"),
+                ("Revoke", "revoke", "cross"),
+            ):
+                buttons.append(
+                    Button(
+                        label,
+                        url=reverse(f"{CERTIFICATES}:{name}", args=[quote(instance.pk)]),
+                        icon_name=icon,
+                    )
+                )
+        buttons.append(
+            Button(
+                "Verification page",
+                url=instance.verification_path(),
+                icon_name="link-external",
+            )
+        )
+        return buttons

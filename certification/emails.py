@@ -7,7 +7,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from bookings.emails import absolute, send_email
 
-from .models import Enrolment, QAVisit
+from .models import Certificate, Enrolment, QAVisit
 from .qa_calendar import recipients, visit_calendar
 
 
@@ -157,3 +157,21 @@ def send_visit(visit_id, *, change="new"):
             attachments=[(f"qa-visit-{visit.pk}.ics", ics, "text/calendar")],
             folder="certification/emails",
         )
+
+
+def send_certificate_ready(certificate_id):
+    certificate = Certificate.objects.select_related("enrolment__participant").get(
+        pk=certificate_id
+    )
+    user = certificate.enrolment.participant
+    send_email(
+        "certificate_ready",
+        {
+            "user": user,
+            "certificate": certificate,
+            "link": absolute(reverse("certification:portfolio", args=[certificate.enrolment_id])),
+            "verify": absolute(certificate.verification_path()),
+        },
+        to=[user.email],
+        folder="certification/emails",
+    )

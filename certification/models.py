@@ -772,3 +772,38 @@ class CertificateCounter(models.Model):
 
     def __str__(self):
         return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Issuing"
+    DONE = "done", "Finished"
+
+
+class CertificateBatch(models.Model):
+    """Certificates for a whole cohort at once, issued in the background: the request
+    that starts it returns at once, and this row is what its progress page shows."""
+
+    cohort = models.ForeignKey("bookings.Cohort", on_delete=models.PROTECT, related_name="+")
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    # [{"enrolment": id, "name": str, "reasons": [str]}] for each one not issued.
+    refused = models.JSONField(default=list, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name_plural = "certificate batches"
+
+    def __str__(self):
+        return f"Certificates for {self.cohort} ({self.issued} of {self.total})"
+
+    @property
+    def handled(self):
+        return self.issued + len(self.refused)

@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from .emails import send_invitation, send_step, send_visit
+from .services.certificates import run_batch
 
 
 @task()
@@ -18,3 +19,8 @@ def notify_step(submission_id, action):
 @task()
 def announce_visit(visit_id, change):
     send_visit(visit_id, change=change)
+
+
+@task()
+def issue_certificates(batch_id):
+    run_batch(batch_id)

@@ -8,7 +8,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from bookings.wagtail_hooks import BookingsViewSet
 
 from . import admin_views as views
-from .models import Award, CoachingTeam, Enrolment, QAVisit, RequirementSet
+from .models import Award, Certificate, CoachingTeam, Enrolment, QAVisit, RequirementSet
 
 
 class AwardViewSet(BookingsViewSet):
@@ -116,6 +116,30 @@ class QAVisitViewSet(BookingsViewSet):
         return views.QAVisitForm
 
 
+class CertificateViewSet(BookingsViewSet):
+    """Issued certificates: never edited here; revoked or reissued with a reason.
+    Issuing starts from a date ("Issue certificates" on the dates list)."""
+
+    model = Certificate
+    name = views.CERTIFICATES
+    icon = "doc-full"
+    url_prefix = "certification/certificates"
+    menu_label = "Certificates"
+    enabled_views = ("index", "index_results")
+    index_view_class = views.CertificateIndexView
+    list_display = ["number", "holder_name", "award_name", "issued_on", "status"]
+    list_filter = ["status", "award"]
+    search_fields = ["number", "holder_name"]
+
+    def get_extra_urlpatterns(self):
+        return [
+            path("issue/<int:cohort_pk>/", views.IssueCohortView.as_view(), name="issue"),
+            path("batch/<int:pk>/", views.BatchView.as_view(), name="batch"),
+            path("revoke/<int:pk>/", views.RevokeView.as_view(), name="revoke"),
+            path("reissue/<int:pk>/", views.ReissueView.as_view(), name="reissue"),
+        ]
+
+
 class CertificationMenu(ModelViewSetGroup):
     menu_label = "Certification"
     menu_icon = "pick"
@@ -126,6 +150,7 @@ class CertificationMenu(ModelViewSetGroup):
         EnrolmentViewSet,
         CoachingTeamViewSet,
         QAVisitViewSet,
+        CertificateViewSet,
     )
 
 

@@ -13,10 +13,13 @@ the number back. The verification code is random and never changes, not even on 
 from django.db import transaction
 from django.utils import timezone
 
+from ..emails import send_certificate_ready
 from ..models import (
     AuditAction,
     AwardKind,
+    BatchStatus,
     Certificate,
+    CertificateBatch,
     CertificateChange,
     CertificateCounter,
     CertificateStatus,
@@ -27,7 +30,7 @@ from ..models import (
 )
 from .portfolio import audit
 from .progress import progress
-from .qa import confirmed_visit
+from .visits import confirmed_visit
 
 
 class CertificateError(Exception):
@@ -166,3 +169,44 @@ def reissue(certificate, actor, *, reason, **corrections):
         )
         audit(certificate.enrolment, AuditAction.REISSUED, actor, note=reason.strip())
     return certificate
+
+
+def cohort_enrolments(cohort, award):
+    return (
+        Enrolment.objects.filter(cohort=cohort, requirement_set__award=award)
+        .select_related("participant", "requirement_set__award", "organisation")
+        .order_by("participant__last_name", "participant__first_name", "pk")
+    )
+
+
+def run_batch(batch_id, *, today=None):
+    """Issue each certificate of the batch in its own transaction, counting as it goes,
+    and email each holder that theirs is ready."""
+    batch = CertificateBatch.objects.select_related("cohort", "award", "requested_by").get(
+        pk=batch_id
+    )
+    if batch.status == BatchStatus.DONE:
+        return batch
+    CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    waiting = cohort_enrolments(batch.cohort, batch.award).exclude(certificate__isnull=False)
+    for enrolment in waiting:
+        try:
+            certificate = issue(enrolment, batch.requested_by, today=today)
+        except CertificateError as error:
+            batch.refused.append(
+                {
+                    "enrolment": enrolment.pk,
+                    "name": enrolment.participant.get_full_name() or enrolment.participant.email,
+                    "reasons": error.reasons,
+                }
+            )
+            CertificateBatch.objects.filter(pk=batch.pk).update(refused=batch.refused)
+            continue
+        batch.issued += 1
+        CertificateBatch.objects.filter(pk=batch.pk).update(issued=batch.issued)
+        send_certificate_ready(certificate.pk)
+    CertificateBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.DONE, finished_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    return batch

@@ -12,31 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Enrolment, QAVisit, VisitOutcome, VisitStatus
+from ..models import QAVisit, VisitOutcome, VisitStatus
 from ..tasks import announce_visit
+from .visits import candidates, confirmed_visit
 
-
-def confirmed_visit(organisation, award):
-    """The latest confirmed visit for this school and award, or None."""
-    return (
-        QAVisit.objects.filter(
-            organisation=organisation,
-            award=award,
-            status=VisitStatus.RECORDED,
-            outcome=VisitOutcome.CONFIRMED,
-        )
-        .order_by("-starts_at")
-        .first()
-    )
-
-
-def candidates(organisation, award):
-    """The enrolments a visit to this school for this award may see or sample."""
-    return (
-        Enrolment.objects.filter(organisation=organisation, requirement_set__award=award)
-        .select_related("participant")
-        .order_by("participant__last_name", "participant__first_name")
-    )
+__all__ = ["announce_on_commit", "candidates", "confirmed_visit", "record_visit"]
 
 
 def announce_on_commit(visit, change="new"):

@@ -45,7 +45,9 @@ def award(prefix="TCC", *, qa=False, moderation=False, kind=AwardKind.CERTIFICAT
     return made
 
 
-def ready(award, *, assessor=None, school=None, recommend=True, first="Pat", last=None):
+def ready(
+    award, *, assessor=None, school=None, recommend=True, first="Pat", last=None, cohort=None
+):
     """An enrolment that meets every requirement, submitted and (by default) recommended."""
     n = next(_serial)
     participant = person(
@@ -58,6 +60,7 @@ def ready(award, *, assessor=None, school=None, recommend=True, first="Pat", las
         organisation=school or factories.organisation(),
         assessor=assessor,
         academic_year=2025,
+        cohort=cohort,
     )
     for day in (datetime.date(2025, 10, 1), datetime.date(2026, 2, 1)):
         CoachingSession.objects.create(enrolment=enrolment, held_on=day, minutes=40, coachee="ECT")

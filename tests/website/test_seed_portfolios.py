@@ -273,3 +273,11 @@ def test_every_page_of_every_demo_portfolio_renders_for_its_assessor_and_partici
     client.force_login(enrolment.assessor)
     page = client.get(reverse("certification:history", args=[enrolment.pk])).content.decode()
     assert "The system" in page
+
+
+def test_every_demo_award_has_its_certificate_number_prefix():
+    from certification.models import Award
+
+    prefixes = dict(Award.objects.values_list("slug", "number_prefix"))
+    assert prefixes["certificate-in-coaching-competence"] == "CCC"
+    assert all(prefixes.values()), prefixes

@@ -106,8 +106,25 @@ PHASES = [
 ]
 
 
+# Certificate numbers start with these (CCC-2026-0007); set on databases seeded before
+# awards had them, too.
+PREFIXES = {
+    "certificate-in-coaching-competence": "CCC",
+    "effective-mentor": "EM",
+    "advanced-mentor-and-coach": "AMC",
+    "master-mentor-and-coach": "MMC",
+    "certificate-of-attendance": "ATT",
+}
+
+
+def _set_prefixes():
+    for slug, prefix in PREFIXES.items():
+        Award.objects.filter(slug=slug, number_prefix__isnull=True).update(number_prefix=prefix)
+
+
 def seed_awards(report):
     if Award.objects.exists():
+        _set_prefixes()
         return
     ccc = Award.objects.create(
         name="Certificate in Coaching Competence",
@@ -145,6 +162,7 @@ def seed_awards(report):
         description="For partnership and one-day courses: attending every session.",
     )
     revise_requirements(attendance, training_sessions=1)
+    _set_prefixes()
     report.add("5 awards with their requirements (certificate, three framework phases, attendance)")
 
 

@@ -1,0 +1,97 @@
+"""The office issues a cohort's certificates in one go (in the background, with a
+progress page), and revokes or reissues one; nobody else reaches these pages."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts import roles
+from certification.models import BatchStatus, Certificate, CertificateBatch
+from tests.bookings import factories
+
+from .certificates_world import award, ready
+from .portfolio_world import person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office():
+    return person("office@provider.example", roles.PROVIDER_ADMINS, "Olu", "Office")
+
+
+def test_the_office_issues_a_cohorts_certificates_and_sees_who_was_not_ready(
+    client, office, django_capture_on_commit_callbacks
+):
+    made = award()
+    cohort = factories.cohort()
+    ready_ones = [ready(made, cohort=cohort, first="Ready", last=f"R{n}") for n in range(3)]
+    not_ready = ready(made, cohort=cohort, recommend=False, first="Notyet", last="Done")
+    ready(made, first="Other", last="Cohort")  # another date: not in this batch
+    client.force_login(office)
+    url = reverse("certification_certificates:issue", args=[cohort.pk])
+    form = client.get(url)
+    assert form.status_code == 200
+    assert list(form.context["form"].fields["award"].queryset) == [made]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"award": made.pk})
+    batch = CertificateBatch.objects.get()
+    assert response["Location"] == reverse("certification_certificates:batch", args=[batch.pk])
+    assert (batch.status, batch.total, batch.issued) == (BatchStatus.DONE, 4, 3)
+    assert [row["name"] for row in batch.refused] == ["Notyet Done"]
+    assert "not recommended" in batch.refused[0]["reasons"][0]
+    issued_to = set(Certificate.objects.filter(award=made).values_list("enrolment_id", flat=True))
+    assert issued_to == {e.pk for e in ready_ones}
+    assert not Certificate.objects.filter(enrolment=not_ready).exists()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(e.participant.email for e in ready_ones)
+    assert all(m.subject.startswith("Your certificate") for m in mail.outbox)
+    page = client.get(response["Location"]).content.decode()
+    assert "3 issued, 1 not issued, of 4" in page and "Notyet Done" in page
+    assert 'http-equiv="refresh"' not in page  # finished: no more refreshing
+
+
+def test_revoke_and_reissue_from_the_admin(client, office):
+    from certification.services.certificates import issue
+
+    certificate = issue(ready(award(), first="Grace", last="Holroy"), office)
+    client.force_login(office)
+    reissue_url = reverse("certification_certificates:reissue", args=[certificate.pk])
+    refused = client.post(reissue_url, {"holder_name": "Grace Holroyd", "reason": ""})
+    assert "reason" in refused.context["form"].errors
+    client.post(
+        reissue_url,
+        {"holder_name": "Grace Holroyd", "level": "Level 5", "reason": "Misspelt"},
+    )
+    certificate.refresh_from_db()
+    assert certificate.holder_name == "Grace Holroyd" and certificate.revision == 1
+    revoke_url = reverse("certification_certificates:revoke", args=[certificate.pk])
+    assert "reason" in client.post(revoke_url, {"reason": ""}).context["form"].errors
+    client.post(revoke_url, {"reason": "Issued in error"})
+    certificate.refresh_from_db()
+    assert certificate.is_revoked and certificate.revoked_by == office
+    index = client.get(reverse("certification_certificates:index")).content.decode()
+    assert certificate.number in index
+
+
+@pytest.mark.parametrize("role", [None, roles.EDITORS, roles.ASSESSORS, roles.PARTICIPANTS])
+def test_only_the_office_issues_revokes_or_reissues(client, office, role):
+    from certification.services.certificates import issue
+
+    cohort = factories.cohort()
+    made = award()
+    certificate = issue(ready(made, cohort=cohort), office)
+    ready(made, cohort=cohort)
+    client.force_login(person("someone@example.com", role))
+    urls = [
+        reverse("certification_certificates:index"),
+        reverse("certification_certificates:issue", args=[cohort.pk]),
+        reverse("certification_certificates:revoke", args=[certificate.pk]),
+        reverse("certification_certificates:reissue", args=[certificate.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code in (302, 403), url
+        client.post(url, {"award": made.pk, "reason": "x", "holder_name": "x"})
+    certificate.refresh_from_db()
+    assert not certificate.is_revoked and certificate.revision == 0
+    assert not CertificateBatch.objects.exists()
