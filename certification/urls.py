@@ -33,6 +33,7 @@ urlpatterns = [
     path("<int:pk>/files/<int:file_pk>/remove/", views.file_remove, name="file-remove"),
     path("<int:pk>/portfolio.pdf", views.portfolio_pdf, name="pdf"),
     path("<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate"),
+    path("<int:pk>/credential.json", views.credential_download, name="credential"),
     path("<int:pk>/submit/", views.submit_view, name="submit"),
     path("<int:pk>/history/", views.history, name="history"),
     path("<int:pk>/submissions/<int:number>/", views.submission_detail, name="submission"),

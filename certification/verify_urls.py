@@ -7,4 +7,5 @@ app_name = "verify"
 urlpatterns = [
     path("", verify_views.lookup, name="lookup"),
     path("<str:code>/", verify_views.by_code, name="certificate"),
+    path("<str:code>/credential.json", verify_views.credential, name="credential"),
 ]

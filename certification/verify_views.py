@@ -3,12 +3,17 @@ its number and the holder's surname. The page shows what the certificate itself 
 (holder, award, level or phase, date, number) and whether it stands; a revoked one says
 so, with the date and reason. Lookups are rate-limited per address against guessing."""
 
+import json
+
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
+from .badges import SigningKeyMissing, did_document, signed_credential
 from .forms import VerifyForm
 from .models import Certificate
 
@@ -87,3 +92,54 @@ def lookup(request):
             return redirect("verify:certificate", code=certificate.code)
         return render(request, "certification/verify/not_found.html", {"form": form}, status=404)
     return render(request, "certification/verify/lookup.html", {"form": form})
+
+
+@never_cache
+def credential(request, code):
+    """The certificate's signed Open Badges credential, for wallets and anyone checking."""
+    if _over_limit(request):
+        return _too_many(request)
+    certificate = (
+        Certificate.objects.select_related("award", "enrolment__participant")
+        .filter(code=code)
+        .first()
+    )
+    if certificate is None:
+        return JsonResponse({"error": "not found"}, status=404)
+    if certificate.is_revoked:
+        return JsonResponse(
+            {
+                "status": "revoked",
+                "revoked_on": str(timezone.localtime(certificate.revoked_at).date()),
+                "reason": certificate.revoked_reason,
+            },
+            status=410,
+        )
+    return credential_response(certificate)
+
+
+def credential_response(certificate, *, download=False):
+    try:
+        body = signed_credential(certificate)
+    except SigningKeyMissing:
+        return JsonResponse({"error": "credentials are not signed on this site yet"}, status=503)
+    response = HttpResponse(
+        json.dumps(body, indent=2, ensure_ascii=False), content_type="application/ld+json"
+    )
+    if download:
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"{certificate.number}.json"
+        )
+    return response
+
+
+def did_document_view(request):
+    """The issuer's DID document (did:web): the public key that checks every credential."""
+    try:
+        document = did_document()
+    except SigningKeyMissing:
+        return JsonResponse({"error": "no signing key configured"}, status=503)
+    response = JsonResponse(document)
+    response["Content-Type"] = "application/did+json"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

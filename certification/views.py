@@ -56,6 +56,7 @@ from .services import portfolio as work
 from .services.progress import progress, progress_many
 from .services.submission import SUBMITTABLE, ReviewError, moderate, review, submit
 from .uploads import download_name
+from .verify_views import credential_response
 
 TABS = [
     ("certification:portfolio", policy.PROGRESS, "Progress"),
@@ -853,6 +854,23 @@ def certificate_pdf(request, pk):
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{certificate.number}.pdf"
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@never_cache
+def credential_download(request, pk):
+    """The holder's Open Badges credential, to import into a wallet or a profile."""
+    enrolment = _enrolment(request, pk, policy.PROGRESS, log_as="credential")
+    certificate = Certificate.objects.filter(enrolment=enrolment).select_related("award").first()
+    if (
+        certificate is None
+        or certificate.is_revoked
+        or not policy.may_download_certificate(request.user, enrolment)
+    ):
+        raise Http404("No certificate.")
+    response = credential_response(certificate, download=True)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -5,6 +5,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from certification.verify_views import did_document_view
+
 from . import views
 
 urlpatterns = [
@@ -16,6 +18,7 @@ urlpatterns = [
     path("portfolio/", include("certification.urls")),
     path("qa-visits/", include("certification.qa_urls")),
     path("verify/", include("certification.verify_urls")),
+    path(".well-known/did.json", did_document_view, name="did-document"),
     path("search/", views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),

@@ -187,6 +187,12 @@ CERTIFICATE_SIGNATORY_ROLE = os.environ.get(
     "CERTIFICATE_SIGNATORY_ROLE", "Director of Coaching Programmes"
 )
 
+# The Ed25519 key that signs certificates' Open Badges credentials: the 32-byte private
+# key, base64url-encoded. Its public half is published at /.well-known/did.json.
+OPEN_BADGES_SIGNING_KEY = os.environ.get("OPEN_BADGES_SIGNING_KEY", "")
+# Where development keeps a key of its own when none is set (never in production).
+OPEN_BADGES_KEY_FILE = ""
+
 # Certificate lookups one address may make in ten minutes (against guessing numbers).
 VERIFY_LOOKUPS_PER_WINDOW = int(os.environ.get("VERIFY_LOOKUPS_PER_WINDOW", "30"))
 

@@ -11,6 +11,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-not-for-prod
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 CACHES["pages"]["LOCATION"] = str(VAR_DIR / "cache" / "pages-dev")
+# A signing key for Open Badges made on first use and kept in var/ (git-ignored).
+OPEN_BADGES_KEY_FILE = str(VAR_DIR / "open-badges-signing-key")
 
 # The task worker logs every task's start and end; in development only failures matter.
 LOGGING = {  # noqa: F405
