@@ -182,9 +182,9 @@ SESSION_REMINDER_HOURS = int(os.environ.get("SESSION_REMINDER_HOURS", "48"))
 GO_AHEAD_REMINDER_DAYS = int(os.environ.get("GO_AHEAD_REMINDER_DAYS", "3"))
 
 # Who signs the certificates (printed under the signature line).
-CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME", "Dr Morgan Ellis")
-CERTIFICATE_SIGNATORY_ROLE = os.environ.get(
-    "CERTIFICATE_SIGNATORY_ROLE", "Director of Coaching Programmes"
+CERTIFICATE_SIGNATORY_NAME = os.environ.get("CERTIFICATE_SIGNATORY_NAME") or "Dr Morgan Ellis"
+CERTIFICATE_SIGNATORY_ROLE = (
+    os.environ.get("CERTIFICATE_SIGNATORY_ROLE") or "Director of Coaching Programmes"
 )
 
 # The Ed25519 key that signs certificates' Open Badges credentials: the 32-byte private
