@@ -169,3 +169,26 @@ def visible_visits(user):
     return QAVisit.objects.filter(
         Q(assessor=user) | Q(organisation__coaching_team__coaching_leads=user)
     ).distinct()
+
+
+def may_see_impact_report(user, organisation):
+    """The school's coaching leads and impact lead, and the office."""
+    if not user.is_authenticated:
+        return False
+    if is_provider_admin(user):
+        return True
+    team = CoachingTeam.objects.filter(organisation=organisation).first()
+    return team is not None and (
+        team.impact_lead_id == user.pk or team.coaching_leads.filter(pk=user.pk).exists()
+    )
+
+
+def impact_report_schools(user):
+    """The schools whose impact report this person may read as a coaching or impact lead."""
+    from bookings.models import Organisation
+
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        Q(coaching_team__impact_lead=user) | Q(coaching_team__coaching_leads=user)
+    ).distinct()

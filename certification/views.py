@@ -158,6 +158,8 @@ def portfolios(request):
             "statuses": EnrolmentStatus.choices,
             "status": status,
             "is_moderator": policy.is_moderator(user),
+            "reports": bool(assessing) or policy.is_provider_admin(user),
+            "impact_schools": policy.impact_report_schools(user),
         },
     )
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("portfolio/", include("certification.urls")),
     path("qa-visits/", include("certification.qa_urls")),
     path("verify/", include("certification.verify_urls")),
+    path("reports/", include("certification.report_urls")),
     path(".well-known/did.json", did_document_view, name="did-document"),
     path("search/", views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),

@@ -34,3 +34,9 @@ def formatted(value):
             html.append("<p>" + "<br>".join(_inline(line) for line in lines) + "</p>")
     # Safe: every piece of the participant's text went through escape() in _inline.
     return mark_safe("\n".join(html))  # noqa: S308
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,169 @@
+"""Reports: cohort progress for the office and assessors (filters, a spreadsheet
+export, a fixed number of queries), and a school's impact report for its coaching leads
+and the office, which counts and quotes the impact lead but never what anyone wrote in a
+diary, log or task."""
+
+import csv
+import datetime
+import io
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certification.models import CoachingSession, Enrolment
+from certification.services.portfolio import write_impact_statement
+
+from .portfolio_world import build_world, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def test_the_office_sees_everyone_and_an_assessor_only_their_own(client, world):
+    url = reverse("reports:progress")
+    client.force_login(world.people["admin"])
+    page = client.get(url).content.decode()
+    assert "Pat Lee" in page and "Olly Ray" in page
+    client.force_login(world.people["assessor"])
+    page = client.get(url).content.decode()
+    assert "Pat Lee" in page and "Olly Ray" not in page
+    for who in ("participant", "coaching lead", "impact lead", "booker", "editor"):
+        client.force_login(world.people[who])
+        assert client.get(url).status_code == 404, who
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_filters_and_the_spreadsheet(client, world):
+    client.force_login(world.people["admin"])
+    url = reverse("reports:progress")
+    school = world.enrolment.organisation
+    page = client.get(url, {"school": school.pk}).content.decode()
+    assert "Pat Lee" in page and "Olly Ray" not in page
+    page = client.get(url, {"status": "recommended"}).content.decode()
+    assert page.count("Pat Lee") == 1  # last year's, recommended; not this year's
+    response = client.get(url, {"school": school.pk, "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:7] == [
+        "Participant",
+        "Email",
+        "School",
+        "Award",
+        "Date",
+        "Status",
+        "Requirements met",
+    ]
+    assert "Coaching sessions logged" in rows[0]
+    assert {row[0] for row in rows[1:]} == {"Pat Lee"} and len(rows) == 3
+
+
+def test_the_progress_report_costs_the_same_queries_for_more_participants(client, world):
+    client.force_login(world.people["admin"])
+    url = reverse("reports:progress")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(10):
+        enrolment = Enrolment.objects.create(
+            participant=person(f"more{n}@school.example", first_name="More", last_name=str(n)),
+            requirement_set=world.enrolment.requirement_set,
+            organisation=world.enrolment.organisation,
+            assessor=world.people["assessor"],
+            academic_year=2026,
+        )
+        CoachingSession.objects.create(
+            enrolment=enrolment, held_on=datetime.date(2026, 10, 1), minutes=30, coachee="X"
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count("More ") >= 10
+    assert len(many) == len(few)
+
+
+def test_the_impact_report_counts_and_quotes_the_impact_lead_only(client, world, tmp_path):
+    e, o = world.enrolment, world.objects
+    s = o["session"]
+    s.style, s.model_and_tools = "facilitative", "GROW, scaling"
+    s.save()
+    CoachingSession.objects.create(
+        enrolment=e,
+        held_on=datetime.date(2027, 2, 3),
+        minutes=30,
+        coachee="NQT, year 2",
+        style="dialogical",
+        model_and_tools="GROW",
+        reflection="Secret spring reflection",
+    )
+    write_impact_statement(o["cycle"], world.people["impact lead"], "Door routines now shared.")
+    url = reverse("reports:impact", args=[e.organisation.pk]) + "?year=2026"
+    client.force_login(world.people["coaching lead"])
+    page = client.get(url).content.decode()
+    assert "2</strong> coaching sessions logged" in page
+    assert "1.2</strong> hours" in page  # 45 + 30 minutes
+    assert "2</strong> colleagues coached" in page
+    assert "Door routines now shared." in page
+    assert "GROW (2)" in page and "Facilitative" in page
+    assert 'aria-label="Sessions per term: Autumn 2026 1, Spring 2027 1, Summer 2027 0"' in page
+    for secret in (
+        "Secret spring reflection",
+        "Mine reflection",
+        "Mine log body",
+        "Mine answer",
+        "Mine focus",
+        "Pat Lee",
+        "ECT, year 4",
+    ):
+        assert secret not in page, secret
+    pdf = client.get(reverse("reports:impact-pdf", args=[e.organisation.pk]) + "?year=2026")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Door routines now shared." in text and "Sessions per term" in text
+    assert "Secret spring reflection" not in text
+
+
+@pytest.mark.parametrize(
+    ("who", "answer"),
+    [
+        ("coaching lead", 200),
+        ("impact lead", 200),
+        ("admin", 200),
+        ("participant", 404),
+        ("assessor", 404),
+        ("other school's impact lead", 404),
+        ("booker", 404),
+        ("editor", 404),
+        ("senior assessor", 404),
+    ],
+)
+def test_the_impact_report_is_for_the_schools_leads_and_the_office(client, world, who, answer):
+    client.force_login(world.people[who])
+    school = world.enrolment.organisation
+    for name in ("reports:impact", "reports:impact-pdf"):
+        assert client.get(reverse(name, args=[school.pk])).status_code == answer, name
+    # Another school's report, by changing the id: 404 for this school's leads.
+    if who in ("coaching lead", "impact lead"):
+        other = world.other.organisation
+        assert client.get(reverse("reports:impact", args=[other.pk])).status_code == 404
+
+
+def test_the_portfolios_page_leads_to_the_reports(client, world):
+    client.force_login(world.people["assessor"])
+    assert (
+        reverse("reports:progress")
+        in client.get(reverse("certification:portfolios")).content.decode()
+    )
+    client.force_login(world.people["coaching lead"])
+    page = client.get(reverse("certification:portfolios")).content.decode()
+    assert reverse("reports:impact", args=[world.enrolment.organisation.pk]) in page
+    assert reverse("reports:progress") not in page
