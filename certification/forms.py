@@ -92,13 +92,19 @@ class SessionForm(QuickSessionForm):
     class Meta(QuickSessionForm.Meta):
         fields = [
             *QuickSessionForm.Meta.fields,
+            "trio",
             "model_and_tools",
             "style",
             "what_happened",
             "reflection",
             "next_steps",
         ]
-        labels = {**QuickSessionForm.Meta.labels, "model_and_tools": "Model and tools used"}
+        labels = {
+            **QuickSessionForm.Meta.labels,
+            "model_and_tools": "Model and tools used",
+            "trio": "A meeting of your coaching trio",
+        }
+
         widgets = {
             **QuickSessionForm.Meta.widgets,
             "style": forms.RadioSelect,
@@ -106,6 +112,15 @@ class SessionForm(QuickSessionForm):
             "reflection": forms.Textarea(attrs={"rows": 4}),
             "next_steps": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, enrolment=enrolment, **kwargs)
+        trios = enrolment.trios.filter(academic_year=enrolment.academic_year)
+        if trios.exists():
+            self.fields["trio"].queryset = trios
+            self.fields["trio"].empty_label = "No"
+        else:
+            del self.fields["trio"]
 
 
 class CycleForm(forms.ModelForm):

@@ -273,6 +273,24 @@ class CoachingCycle(models.Model):
         return self.ended_on is None
 
 
+class CoachingTrio(models.Model):
+    """Participants from different schools on a partnership course who keep coaching each
+    other after it. Sessions in a member's diary marked as the trio's meetings give the
+    partnership's yearly figure: how many cross-school trios meet, and how often."""
+
+    name = models.CharField(max_length=80, help_text="e.g. 'Trio 3: Ashworth, Calder, Moor'.")
+    academic_year = models.PositiveSmallIntegerField(
+        help_text="The year the trio meets in, by the year it starts: 2026 is 2026 to 2027."
+    )
+    members = models.ManyToManyField("Enrolment", related_name="trios")
+
+    class Meta:
+        ordering = ["-academic_year", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.academic_year} to {self.academic_year + 1})"
+
+
 class CoachingSession(models.Model):
     """An entry in the coaching diary. The coachee is named by initials or role: never
     required to be a full name."""
@@ -282,6 +300,14 @@ class CoachingSession(models.Model):
         CoachingCycle, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
     phase = models.CharField(max_length=8, choices=CyclePhase.choices, blank=True)
+    trio = models.ForeignKey(
+        CoachingTrio,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        help_text="If this session was a meeting of your coaching trio.",
+    )
     held_on = models.DateField()
     minutes = models.PositiveSmallIntegerField()
     coachee = models.CharField(max_length=80, help_text="Initials or role, e.g. 'ECT, year 4'.")

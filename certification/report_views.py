@@ -16,7 +16,7 @@ from bookings.pdf import render_pdf
 
 from . import policy
 from .models import Award, Enrolment, EnrolmentStatus
-from .reports import impact_report, progress_csv, progress_table
+from .reports import impact_report, partnership_figures, progress_csv, progress_table
 
 
 class ProgressFilter(forms.Form):
@@ -132,3 +132,32 @@ def impact_pdf(request, pk):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@never_cache
+def partnerships(request):
+    """The partnership courses' yearly figure, for the office."""
+    if not policy.is_provider_admin(request.user):
+        raise Http404("No such report.")
+    this_year = _academic_year(timezone.localdate())
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        year = this_year
+    figures = partnership_figures(year)
+    cross = [f for f in figures if f.cross_school]
+    meeting = [f for f in cross if f.meetings]
+    return render(
+        request,
+        "certification/reports/partnerships.html",
+        {
+            "year": year,
+            "figures": figures,
+            "cross": len(cross),
+            "meeting": len(meeting),
+            "meetings": sum(f.meetings for f in cross),
+            "average": round(sum(f.meetings for f in meeting) / len(meeting), 1) if meeting else 0,
+            "years": range(this_year, this_year - 5, -1),
+        },
+    )

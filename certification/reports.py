@@ -21,6 +21,7 @@ from .models import (
     CertificateStatus,
     CoachingCycle,
     CoachingSession,
+    CoachingTrio,
     Enrolment,
     ImpactStatement,
     QAVisit,
@@ -203,3 +204,40 @@ def bar_chart(rows, *, label_width=130, bar_space=230, row_height=26):
         "width": label_width + bar_space + 40,
         "bar_height": row_height * 0.6,
     }
+
+
+# --- Partnership courses: cross-school coaching trios ------------------------------------
+
+
+@dataclass
+class TrioFigure:
+    trio: object
+    schools: list
+    meetings: int
+
+    @property
+    def cross_school(self):
+        return len(self.schools) > 1
+
+
+def partnership_figures(year):
+    """Each trio of the year with its schools and how often it met: the distinct days on
+    which a member logged a session marked as the trio's meeting."""
+    trios = list(
+        CoachingTrio.objects.filter(academic_year=year).prefetch_related("members__organisation")
+    )
+    met = dict(
+        CoachingSession.objects.filter(trio__in=trios)
+        .values("trio_id")
+        .annotate(days=Count("held_on", distinct=True))
+        .values_list("trio_id", "days")
+    )
+    figures = [
+        TrioFigure(
+            trio,
+            sorted({m.organisation.name for m in trio.members.all() if m.organisation}),
+            met.get(trio.pk, 0),
+        )
+        for trio in trios
+    ]
+    return figures

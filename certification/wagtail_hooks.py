@@ -8,7 +8,15 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from bookings.wagtail_hooks import BookingsViewSet
 
 from . import admin_views as views
-from .models import Award, Certificate, CoachingTeam, Enrolment, QAVisit, RequirementSet
+from .models import (
+    Award,
+    Certificate,
+    CoachingTeam,
+    CoachingTrio,
+    Enrolment,
+    QAVisit,
+    RequirementSet,
+)
 
 
 class AwardViewSet(BookingsViewSet):
@@ -140,6 +148,20 @@ class CertificateViewSet(BookingsViewSet):
         ]
 
 
+class CoachingTrioViewSet(BookingsViewSet):
+    """Cross-school coaching trios from partnership courses, for the yearly figure."""
+
+    model = CoachingTrio
+    name = "certification_trios"
+    icon = "group"
+    url_prefix = "certification/trios"
+    menu_label = "Coaching trios"
+    list_display = ["name", "academic_year"]
+    list_filter = ["academic_year"]
+    search_fields = ["name"]
+    form_fields = ["name", "academic_year", "members"]
+
+
 class CertificationMenu(ModelViewSetGroup):
     menu_label = "Certification"
     menu_icon = "pick"
@@ -151,6 +173,7 @@ class CertificationMenu(ModelViewSetGroup):
         CoachingTeamViewSet,
         QAVisitViewSet,
         CertificateViewSet,
+        CoachingTrioViewSet,
     )
 
 

@@ -167,3 +167,49 @@ def test_the_portfolios_page_leads_to_the_reports(client, world):
     page = client.get(reverse("certification:portfolios")).content.decode()
     assert reverse("reports:impact", args=[world.enrolment.organisation.pk]) in page
     assert reverse("reports:progress") not in page
+
+
+def test_the_partnership_figure_counts_cross_school_trios_and_their_meetings(client, world):
+    from certification.models import CoachingTrio
+
+    e, other = world.enrolment, world.other
+    cross = CoachingTrio.objects.create(name="Trio A", academic_year=2026)
+    cross.members.add(e, other)
+    same = CoachingTrio.objects.create(name="Trio B", academic_year=2026)
+    same.members.add(e)
+    quiet = CoachingTrio.objects.create(name="Trio C", academic_year=2026)
+    quiet.members.add(e, other)
+    CoachingTrio.objects.create(name="Last year", academic_year=2025).members.add(e, other)
+    # A member marks a session as a trio meeting from the diary's full form.
+    client.force_login(world.people["participant"])
+    form = client.get(reverse("certification:session-add", args=[e.pk]) + "?full=1")
+    assert set(form.context["form"].fields["trio"].queryset) == {cross, same, quiet}
+    client.post(
+        reverse("certification:session-add", args=[e.pk]) + "?full=1",
+        {
+            "full": "1",
+            "held_on": "2026-11-02",
+            "minutes": "40",
+            "coachee": "Trio",
+            "trio": cross.pk,
+        },
+    )
+    assert CoachingSession.objects.get(enrolment=e, held_on="2026-11-02").trio == cross
+    for day, enrolment in (("2026-11-02", other), ("2027-01-12", other)):  # same day counts once
+        CoachingSession.objects.create(
+            enrolment=enrolment, held_on=day, minutes=40, coachee="Trio", trio=cross
+        )
+    CoachingSession.objects.create(
+        enrolment=e, held_on="2026-12-01", minutes=40, coachee="Trio", trio=same
+    )
+    # Nobody else's trio can be chosen.
+    client.force_login(world.people["other participant"])
+    form = client.get(reverse("certification:session-add", args=[other.pk]) + "?full=1")
+    assert same not in form.context["form"].fields["trio"].queryset
+    client.force_login(world.people["admin"])
+    page = client.get(reverse("reports:partnerships"), {"year": 2026}).content.decode()
+    assert "<strong>2</strong> cross-school trios, <strong>1</strong> of them meeting" in page
+    assert "<strong>2</strong> meetings in all" in page
+    for who in ("assessor", "coaching lead", "participant"):
+        client.force_login(world.people[who])
+        assert client.get(reverse("reports:partnerships")).status_code == 404
