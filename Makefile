@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CSS := static/dist/site.css
 
-.PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-booking bench-pdf bench-portfolio lock clean
+.PHONY: run install assets migrate seed serve test lint test-suite bench-pages bench-booking bench-pdf bench-portfolio bench-certificates lock clean
 
 run: seed ## set everything up, load the demo content and serve on http://127.0.0.1:8000
 	@# A task worker (emails, PDFs, reminders) runs beside the web server and stops with it,
@@ -64,6 +64,9 @@ bench-pdf: install ## time to draw an invoice PDF against a one-line WeasyPrint 
 
 bench-portfolio: install ## time to export a 30-session portfolio PDF against a one-line WeasyPrint document
 	$(BIN)/python bench/portfolio.py
+
+bench-certificates: install ## issue a cohort's 30 certificates: a certificate PDF against a one-line WeasyPrint document, the bulk-issue request against a page GET
+	$(BIN)/python bench/certificates.py
 
 lock: ## re-pin every Python package after changing pyproject.toml
 	rm -rf /tmp/coaching-lock && $(PYTHON) -m venv /tmp/coaching-lock
