@@ -33,6 +33,14 @@ def _visit(request, pk):
     return visit
 
 
+def _people(enrolments):
+    return list(
+        enrolments.select_related("participant").order_by(
+            "participant__last_name", "participant__first_name"
+        )
+    )
+
+
 @login_required
 @never_cache
 def visits(request):
@@ -63,8 +71,8 @@ def visit(request, pk):
         "certification/qa/visit.html",
         {
             "visit": visit,
-            "to_see": list(visit.to_see.select_related("participant")),
-            "sampled": list(visit.sampled.select_related("participant")),
+            "to_see": _people(visit.to_see),
+            "sampled": _people(visit.sampled),
             "may_record": policy.may_record_visit(request.user, visit)
             and visit.status == VisitStatus.SCHEDULED,
         },
@@ -123,8 +131,8 @@ def report_pdf(request, pk):
         "certification/qa/report_pdf.html",
         {
             "visit": visit,
-            "to_see": list(visit.to_see.select_related("participant")),
-            "sampled": list(visit.sampled.select_related("participant")),
+            "to_see": _people(visit.to_see),
+            "sampled": _people(visit.sampled),
         },
     )
     response = HttpResponse(
