@@ -1,6 +1,6 @@
-"""Demo awards and their requirements (the domain brief's programmes), and portfolios on
-the certificate at every stage, in our own words. Made once: running the seed again
-changes nothing."""
+"""Demo awards and their requirements (the domain brief's programmes), portfolios on the
+certificate at every stage, and the year's end (QA visits and certificates), in our own
+words. Made once: running the seed again changes nothing."""
 
 import datetime
 import io
@@ -30,6 +30,8 @@ from certification.models import (
     AuditEvent,
     Award,
     AwardKind,
+    Certificate,
+    CertificateChange,
     CoachingCycle,
     CoachingSession,
     CoachingStyle,
@@ -38,16 +40,21 @@ from certification.models import (
     Enrolment,
     EvidenceFile,
     ImpactStatement,
+    ModerationOutcome,
+    QAVisit,
     ReflectiveEntry,
     Submission,
     SubmissionOutcome,
     TaskKind,
     TaskResponse,
+    VisitOutcome,
 )
+from certification.services.certificates import issue, reissue, revoke
 from certification.services.enrolment import enrol_cohort
 from certification.services.portfolio import add_file, start_cycle, write_impact_statement
+from certification.services.qa import record_visit
 from certification.services.requirements import revise_requirements
-from certification.services.submission import review, submit
+from certification.services.submission import moderate, review, submit
 from certification.uploads import sniff
 from courses.models import CoursePage
 
@@ -1347,3 +1354,516 @@ def _coaching_team(school, enrolment, today):
             at=written_at
         )
     return team
+
+
+# --- The year's end: QA visits and certificates -----------------------------------------
+#
+# What last year left behind and this year's first QA visit, made once through the real
+# services (if any certificate or QA visit exists already, nothing is added):
+# - QA visits: last year's school confirmed in the summer; the demo school's mentors on
+#   the Recognition Framework confirmed; the demo school's certificate team, a week ago,
+#   with actions required and the follow-up visit booked.
+# - The demo participant's earlier awards: a certificate of attendance from a coaching
+#   ambassador day (first issued under the misspelt name the booking had, then reissued)
+#   and the framework's Effective Mentor phase.
+# - A colleague's certificate of attendance revoked (the register had her present by
+#   mistake), and her Effective Mentor certificate.
+# Last year's recommended portfolio stays as the portfolios above leave it: waiting for
+# moderation, not yet certified.
+
+ATTENDANCE_AWARD = "certificate-of-attendance"
+EFFECTIVE_MENTOR = "effective-mentor"
+# Without the demo users, someone in the office who never signs in issues them.
+STAND_IN_OFFICE = ("Denise", "Hartley", "d.hartley@coaching.example")
+# As typed on the booking, and so on the first certificate.
+MISSPELT = {"Fairclough": "Fairclogh", "Participant": "Partcipant"}
+
+# Reflective-log entries on the framework, by stage on this year's team (the half-way
+# place is the demo participant's): (title, text, criteria it is evidence for).
+MENTOR_ENTRIES = {
+    HALF_WAY: [
+        (
+            "Getting started with a new colleague",
+            "I began mentoring an early career teacher this spring. At our first meeting we "
+            "agreed when we would meet, what stays between us and how she likes to hear "
+            "feedback. By the third meeting she was bringing her own questions instead of "
+            "waiting for mine.",
+            ["EM1"],
+        ),
+        (
+            "Feedback she could use the next day",
+            "After watching part of a lesson I gave one strength and one next step, each "
+            "tied to something I had seen, and asked how she would try it. She used the "
+            "next step the following morning and we looked at the pupils' work together.",
+            ["EM2"],
+        ),
+        (
+            "What I have learnt about mentoring",
+            "Trust came from keeping to our meeting times and doing what I said I would. "
+            "Short, specific feedback worked far better than a long list.",
+            ["EM1", "EM2"],
+        ),
+    ],
+    GETTING_GOING: [
+        (
+            "Mentoring a new teaching assistant",
+            "We agreed at the start that our meetings are for her questions first. She now "
+            "tells me when something has not gone well, which she would not have done at "
+            "the start.",
+            ["EM1"],
+        ),
+        (
+            "Feedback after a reading session",
+            "I noted two things that helped a pupil and one thing to change, and we agreed "
+            "what she would try. A week later the pupil was reading aloud without prompting.",
+            ["EM2"],
+        ),
+    ],
+    STARTED: [
+        (
+            "First meetings with my mentee",
+            "We have met twice and agreed how we will work together. I want to get better "
+            "at listening before I suggest anything.",
+            ["EM1"],
+        ),
+    ],
+}
+MENTOR_FEEDBACK = (
+    "Both criteria are clearly evidenced: the log shows a trusting relationship built with "
+    "care, and feedback that led to a change in the mentee's practice. Recommended for the "
+    "Certificate of Recognition."
+)
+MENTOR_MODERATION = "Sampled both logs: the evidence meets the Effective Mentor standard."
+
+LAST_YEAR_VISIT = {
+    "evidence_seen": "Three coaching diaries and reflective logs; the impact measures agreed "
+    "in the autumn review; the notes of the school's peer-supervision group.",
+    "findings": "Coaching is well established: each participant coaches colleagues every "
+    "week, sessions are recorded with care, and the cycles are tied to the school's "
+    "teaching and learning rubric. The impact measures set in the autumn are being "
+    "collected for the final report.",
+}
+MENTORS_VISIT = {
+    "evidence_seen": "The reflective logs of two mentors, with the notes of their mentoring "
+    "meetings; the school's mentoring timetable.",
+    "findings": "Mentoring is planned and protected: each mentor meets their mentee at a set "
+    "time every week. The two logs sampled show trusting relationships and feedback that is "
+    "specific and leads to action, against both Effective Mentor criteria. The third mentor "
+    "has not finished the phase and carries on next year.",
+}
+THIS_YEAR_VISIT = {
+    "evidence_seen": "Three coaching diaries, the reflective logs and the portfolio tasks "
+    "done so far; the impact statement for the first closed cycle.",
+    "findings": "A good start: the diaries are detailed, the coaching cycles are short with "
+    "one clear goal, and the first impact statement is written. Sessions are not yet "
+    "happening evenly, though: one participant joined after the first training day and has "
+    "logged only two sessions, and coaching has no time on the timetable, so it depends on "
+    "goodwill.",
+    "actions": "1. Agree a catch-up plan with the participant who started late, so that "
+    "each term's ten sessions can still be logged.\n"
+    "2. Put a fortnightly coaching slot on the timetable, and a meeting of the coaching "
+    "team every half term.\n"
+    "3. Send us the coaching timetable before the follow-up visit.",
+}
+REISSUE_REASON = (
+    "The surname was misspelt on the booking, and so on the certificate; corrected at the "
+    "holder's request."
+)
+REVOKE_REASON = (
+    "Issued in error: the holder was marked present on the register by mistake and did not "
+    "attend the training day. The register has been corrected."
+)
+
+
+@transaction.atomic
+def seed_certification_year(report, *, today, demo_users):
+    if Certificate.objects.exists() or QAVisit.objects.exists():
+        return
+    slugs = (CCC_AWARD, ATTENDANCE_AWARD, EFFECTIVE_MENTOR)
+    awards = {a.slug: a for a in Award.objects.filter(slug__in=slugs)}
+    courses = {
+        c.slug: c for c in CoursePage.objects.filter(slug__in=(demo_bookings.AMB, demo_bookings.RF))
+    }
+    names = {d.key: d.name for d in demo_bookings.ORGANISATIONS}
+    schools = {
+        key: Organisation.objects.filter(name=names[key]).first()
+        for key in (LAST_YEAR_SCHOOL, THIS_YEAR_SCHOOL)
+    }
+    if len(awards) < len(slugs) or len(courses) < 2 or None in schools.values():
+        return
+    if any(award.current_requirements() is None for award in awards.values()):
+        return
+    teams = {
+        key: list(
+            Enrolment.objects.filter(requirement_set__award__slug=CCC_AWARD, organisation=school)
+            .select_related("participant")
+            .order_by("participant__last_name", "pk")
+        )
+        for key, school in schools.items()
+    }
+    # This year's team, by stage: the demo participant (or whoever stands in for them at
+    # the half-way place) and the two colleagues who started with them.
+    people = {}
+    for member in THIS_YEAR_TEAM:
+        email = _school_email(member.first, member.last, THIS_YEAR_SCHOOL)
+        people[member.stage] = get_user_model().objects.filter(email=email).first()
+    if demo_users:
+        people[HALF_WAY] = _demo_user(roles.PARTICIPANTS) or people[HALF_WAY]
+    if not all(teams.values()) or None in people.values():
+        return
+    assessor = (_demo_user(roles.ASSESSORS) if demo_users else None) or _person(
+        *STAND_IN_ASSESSOR, group=roles.ASSESSORS
+    )
+    office = (_demo_user(roles.PROVIDER_ADMINS) if demo_users else None) or _person(
+        *STAND_IN_OFFICE, group=roles.PROVIDER_ADMINS
+    )
+    year = _this_years_team_year(today)  # last year ran from the autumn of year - 1
+    school = schools[THIS_YEAR_SCHOOL]
+    # Both dates booked in December, after this year's certificate, so that the
+    # invoice numbers still run in date order.
+    booked_on = demo_bookings._teaching_day(
+        datetime.date(year - 1, 12, 2), datetime.date(year - 1, 12, 12), 0
+    )
+    ambassadors = _ambassador_day(
+        courses[demo_bookings.AMB],
+        awards[ATTENDANCE_AWARD],
+        school,
+        people,
+        year,
+        booked_on,
+        assessor,
+        office,
+    )
+    mentors = _effective_mentors(
+        courses[demo_bookings.RF],
+        awards[EFFECTIVE_MENTOR],
+        school,
+        people,
+        year,
+        booked_on,
+        assessor,
+        office,
+    )
+    visits = _certificate_visits(schools, teams, awards[CCC_AWARD], assessor, year, today)
+
+    report.add(
+        "2 past dates with their bookings and registers: "
+        + " and ".join(f"{c.course.title}, {c.title}" for c in (ambassadors.cohort, mentors.cohort))
+    )
+    follow_up = timezone.localtime(visits["follow-up"].starts_at)
+    report.add(
+        f"3 QA visits recorded: confirmed at {schools[LAST_YEAR_SCHOOL]} (certificate) and at "
+        f"{school} ({awards[EFFECTIVE_MENTOR].name}); actions required at {school} "
+        f"(certificate), with the follow-up visit booked for {follow_up:%d/%m/%Y}"
+    )
+    holder = ambassadors.certificates[HALF_WAY]
+    report.add(
+        f"certificates for {people[HALF_WAY].email}: {holder.number} (reissued, the name "
+        f"corrected) and {mentors.certificates[HALF_WAY].number}"
+    )
+    mentor, revoked = mentors.certificates[GETTING_GOING], ambassadors.certificates[GETTING_GOING]
+    report.add(
+        f"certificate {mentor.number} for {mentor.holder_name}; {revoked.number} revoked "
+        "(issued in error)"
+    )
+
+
+class PastDate(NamedTuple):
+    cohort: Cohort
+    certificates: dict  # by stage on this year's team
+
+
+def _past_date(course, title, sessions, venue, assessor):
+    """A dated run that has happened, closed to bookings: `sessions` are (title, day,
+    hours). The assessor trained on it."""
+    cohort = Cohort(
+        course=course,
+        title=title,
+        status=CohortStatus.OPEN,
+        capacity=15,
+        naming_deadline=sessions[0][1] - 7 * DAY,
+    )
+    for name, day, ((h1, m1), (h2, m2)) in sessions:
+        cohort.sessions.add(
+            CohortSession(
+                title=name,
+                starts_at=demo_bookings._at(day, h1, m1),
+                ends_at=demo_bookings._at(day, h2, m2),
+                venue=venue,
+            )
+        )
+    cohort.save()
+    cohort.trainers.add(assessor)
+    return cohort
+
+
+def _book_past(cohort, school, people, booked_on, *, po):
+    """The school's booker books `people` ((user, job title)) on the date, invoiced and
+    paid three weeks later; returns their delegates by user id."""
+    booked_at = _aware(booked_on, 10, 45)
+    booking = place_booking(
+        BookingRequest(
+            cohort_id=cohort.pk,
+            organisation_id=school.pk,
+            places=len(people),
+            delegates=[DelegateDetails(p.get_full_name(), p.email, job) for p, job in people],
+            po_number=po,
+        ),
+        _booker(school, THIS_YEAR_SCHOOL, booked_at),
+        now=booked_at,
+        notify=False,
+    )
+    Booking.objects.filter(pk=booking.pk).update(created_at=booked_at)
+    demo_bookings._pay(booking, 1, booked_on + 21 * DAY)
+    Cohort.objects.filter(pk=cohort.pk).update(status=CohortStatus.CLOSED)
+    by_email = {d.email.lower(): d for d in booking.delegates.all()}
+    return {person.pk: by_email[person.email.lower()] for person, _ in people}
+
+
+def _register(cohort, delegates, assessor, absent=()):
+    """Every session's register, taken as it ended: present, but for the (session
+    number, user id) pairs in `absent`."""
+    for number, session in enumerate(cohort.sessions.order_by("starts_at")):
+        marks = {
+            delegate.pk: AttendanceMark.ABSENT
+            if (number, user_id) in absent
+            else AttendanceMark.PRESENT
+            for user_id, delegate in delegates.items()
+        }
+        mark_register(session, marks, actor=assessor, now=session.ends_at)
+
+
+def _enrol(cohort, award, assessor, academic_year, enrolled_at):
+    """Everyone on the date enrolled on the award; by user id."""
+    made = enrol_cohort(
+        cohort, award.current_requirements(), assessor=assessor, academic_year=academic_year
+    )
+    ids = [e.pk for e in made]
+    Enrolment.objects.filter(pk__in=ids).update(created_at=enrolled_at)
+    AuditEvent.objects.filter(enrolment_id__in=ids, action=AuditAction.ENROLLED).update(
+        at=enrolled_at
+    )
+    return {e.participant_id: e for e in made}
+
+
+def _dated(enrolment, action, at):
+    """The audit trail says when it happened, not when the seed ran."""
+    AuditEvent.objects.filter(enrolment=enrolment, action=action).update(at=at)
+
+
+def _issue(enrolment, office, day):
+    certificate = issue(enrolment, office, today=day)
+    at = _aware(day, 10, 20)
+    Certificate.objects.filter(pk=certificate.pk).update(created_at=at)
+    _dated(enrolment, AuditAction.AWARDED, at)
+    return certificate
+
+
+def _misspelt(surname):
+    return MISSPELT.get(surname) or surname[:-2] + surname[-1:] + surname[-2:-1]
+
+
+def _ambassador_day(course, award, school, people, year, booked_on, assessor, office):
+    """A coaching ambassador day last spring for the demo participant and a colleague,
+    with certificates of attendance a week later: the participant's under the surname as
+    the booking misspelt it, reissued when they asked; the colleague's revoked, because
+    the register had her present by mistake."""
+    day = demo_bookings._teaching_day(datetime.date(year, 2, 24), datetime.date(year, 3, 20), 0.3)
+    (title, _, hours), *_ = demo_bookings.SCHEDULES[course.slug][1]
+    venue = demo_bookings.VENUES["Harrogate"]
+    cohort = _past_date(course, f"Harrogate, {day:%B %Y}", [(title, day, hours)], venue, assessor)
+    holder, colleague = people[HALF_WAY], people[GETTING_GOING]
+    delegates = _book_past(
+        cohort,
+        school,
+        [(holder, "Class teacher"), (colleague, "SENCo")],
+        booked_on,
+        po="ASH/PO/0402",
+    )
+    _register(cohort, delegates, assessor)
+    enrolments = _enrol(cohort, award, assessor, year - 1, _aware(day + DAY, 9))
+
+    issued_on = day + 7 * DAY
+    surname = holder.last_name
+    holder.last_name = _misspelt(surname)
+    holder.save(update_fields=["last_name"])
+    mine = _issue(enrolments[holder.pk], office, issued_on)
+    holder.last_name = surname
+    holder.save(update_fields=["last_name"])
+    wrong = _issue(enrolments[colleague.pk], office, issued_on)
+
+    reissued_at = _aware(issued_on + 9 * DAY, 14, 5)
+    mine = reissue(mine, office, reason=REISSUE_REASON, holder_name=holder.get_full_name())
+    CertificateChange.objects.filter(certificate=mine).update(at=reissued_at)
+    _dated(enrolments[holder.pk], AuditAction.REISSUED, reissued_at)
+
+    corrected_at = _aware(issued_on + 13 * DAY, 9, 40)
+    (session,) = cohort.sessions.all()
+    absent = {delegates[colleague.pk].pk: AttendanceMark.ABSENT}
+    mark_register(session, absent, actor=assessor, now=corrected_at)
+    revoked_at = corrected_at + datetime.timedelta(hours=2)
+    wrong = revoke(wrong, office, reason=REVOKE_REASON)
+    Certificate.objects.filter(pk=wrong.pk).update(revoked_at=revoked_at)
+    wrong.revoked_at = revoked_at
+    _dated(enrolments[colleague.pk], AuditAction.REVOKED, revoked_at)
+    return PastDate(cohort, {HALF_WAY: mine, GETTING_GOING: wrong})
+
+
+def _effective_mentors(course, award, school, people, year, booked_on, assessor, office):
+    """The Recognition Framework's first phase in school last spring, for three of this
+    year's team. Two finish: evidence for each criterion in their reflective logs,
+    recommended, a confirmed QA visit in June, moderated, certificates in July. The third
+    missed the second session and carries on."""
+    first_day = demo_bookings._teaching_day(
+        datetime.date(year, 1, 13), datetime.date(year, 2, 12), 0.2
+    )
+    sessions = [
+        (name, first_day + offset * DAY, hours)
+        for name, offset, hours in demo_bookings.SCHEDULES[course.slug][1]
+    ]
+    venue = f"{school.name}\n{school.address}\n{school.postcode}"
+    cohort = _past_date(course, f"At {school.name}, spring {year}", sessions, venue, assessor)
+    stages = (HALF_WAY, GETTING_GOING, STARTED)
+    titles = {HALF_WAY: "Class teacher", GETTING_GOING: "SENCo", STARTED: "Year 6 teacher"}
+    mentors = [(people[stage], titles[stage]) for stage in stages]
+    delegates = _book_past(cohort, school, mentors, booked_on, po="ASH/PO/0403")
+    _register(cohort, delegates, assessor, absent={(1, people[STARTED].pk)})
+    enrolments = _enrol(cohort, award, assessor, year - 1, _aware(first_day - 7 * DAY, 9))
+
+    criteria = {c.code: c for c in award.current_requirements().criteria.all()}
+    for stage in stages:
+        for number, (title, body, codes) in enumerate(MENTOR_ENTRIES[stage]):
+            entry = ReflectiveEntry.objects.create(
+                enrolment=enrolments[people[stage].pk],
+                written_on=sessions[-1][1] + (14 + 21 * number) * DAY,
+                title=title,
+                body=body,
+            )
+            entry.criteria.set([criteria[code] for code in codes if code in criteria])
+
+    visit_day = demo_bookings._teaching_day(
+        datetime.date(year, 6, 9), datetime.date(year, 6, 25), 0.5
+    )
+    finished = [enrolments[people[stage].pk] for stage in (HALF_WAY, GETTING_GOING)]
+    for number, enrolment in enumerate(finished):
+        submitted_at = _aware(visit_day - (24 - number) * DAY, 19, 30)
+        decided_at = _aware(visit_day - (12 - number) * DAY, 16, 10)
+        _recommend(enrolment, assessor, MENTOR_FEEDBACK, submitted_at, decided_at)
+
+    to_see = enrolments.values()
+    visit = _visit(school, award, assessor, _aware(visit_day, 10), 2, to_see, location="The hall")
+    names = [person.get_full_name() for person, _ in mentors]
+    lead = " ".join(IMPACT_LEAD[:2])
+    record_visit(
+        visit,
+        assessor,
+        attended=f"{lead} (deputy headteacher); {', '.join(names[:-1])} and {names[-1]} "
+        "(mentors on the framework)",
+        sampled=finished,
+        outcome=VisitOutcome.CONFIRMED,
+        **MENTORS_VISIT,
+    )
+    _recorded(visit, _aware(visit_day, 15, 30))
+
+    moderated_at = _aware(visit_day + 7 * DAY, 11)
+    certificates = {}
+    for stage, enrolment in zip((HALF_WAY, GETTING_GOING), finished, strict=True):
+        submission = enrolment.submissions.get()
+        moderate(submission, office, outcome=ModerationOutcome.AGREED, note=MENTOR_MODERATION)
+        Submission.objects.filter(pk=submission.pk).update(moderated_at=moderated_at)
+        _dated(enrolment, AuditAction.MODERATION_AGREED, moderated_at)
+        certificates[stage] = _issue(enrolment, office, visit_day + 14 * DAY)
+    return PastDate(cohort, certificates)
+
+
+def _recommend(enrolment, assessor, feedback, submitted_at, decided_at):
+    submission = submit(enrolment, enrolment.participant)
+    marks = {item["key"]: (True, "") for item in submission.snapshot["items"]}
+    outcome = SubmissionOutcome.RECOMMENDED
+    review(submission, assessor, marks=marks, feedback=feedback, outcome=outcome)
+    Submission.objects.filter(pk=submission.pk).update(
+        submitted_at=submitted_at, decided_at=decided_at
+    )
+    _dated(enrolment, AuditAction.SUBMITTED, submitted_at)
+    _dated(enrolment, AuditAction.RECOMMENDED, decided_at)
+    return submission
+
+
+def _visit(school, award, assessor, starts_at, hours, to_see, **fields):
+    """A visit the office scheduled four weeks before."""
+    visit = QAVisit.objects.create(
+        organisation=school,
+        award=award,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=hours),
+        assessor=assessor,
+        created_at=starts_at - 28 * DAY,
+        **fields,
+    )
+    visit.to_see.set(to_see)
+    return visit
+
+
+def _recorded(visit, at):
+    QAVisit.objects.filter(pk=visit.pk).update(recorded_at=at)
+
+
+def _visit_day(day, step):
+    """The nearest Tuesday to Thursday in term from `day`, going by `step` days."""
+    while not (_is_school_day(day) and day.weekday() in demo_bookings.TUE_TO_THU):
+        day += step * DAY
+    return day
+
+
+def _certificate_visits(schools, teams, award, assessor, year, today):
+    """Last year's school, visited at the end of June: confirmed. The demo school's team
+    this year, visited about a week ago: actions required, a follow-up date and the
+    follow-up visit booked."""
+    last_year = teams[LAST_YEAR_SCHOOL]
+    june = _visit_day(datetime.date(year, 6, 30), -1)
+    confirmed = _visit(
+        schools[LAST_YEAR_SCHOOL],
+        award,
+        assessor,
+        _aware(june, 9, 30),
+        2.5,
+        last_year,
+        location="The library",
+    )
+    cpd_lead = next(
+        f"{first} {last}"
+        for key, first, last, _ in demo_bookings.BOOKERS
+        if key == LAST_YEAR_SCHOOL
+    )
+    names = [e.participant.get_full_name() for e in last_year]
+    record_visit(
+        confirmed,
+        assessor,
+        attended=f"{cpd_lead} (CPD lead); {', '.join(names[:-1])} and {names[-1]} (participants)",
+        sampled=last_year,
+        outcome=VisitOutcome.CONFIRMED,
+        **LAST_YEAR_VISIT,
+    )
+    _recorded(confirmed, _aware(june, 14, 45))
+
+    this_year = teams[THIS_YEAR_SCHOOL]
+    day = _visit_day(today - 7 * DAY, -1)
+    visit = _visit(schools[THIS_YEAR_SCHOOL], award, assessor, _aware(day, 13, 30), 2, this_year)
+    # Six weeks or so for the actions (to a day in term), and the follow-up visit after.
+    follow_up_by = _visit_day(day + 42 * DAY, 1)
+    follow_up = _visit_day(max(follow_up_by + 7 * DAY, today + 14 * DAY), 1)
+    lead, coach = " ".join(IMPACT_LEAD[:2]), " ".join(COACHING_LEAD[:2])
+    visit = record_visit(
+        visit,
+        assessor,
+        attended=f"{lead} (deputy headteacher, impact lead); {coach} (lead coach); the "
+        "three participants",
+        sampled=this_year,
+        outcome=VisitOutcome.ACTIONS_REQUIRED,
+        follow_up_by=follow_up_by,
+        follow_up_at=_aware(follow_up, 13, 30),
+        **THIS_YEAR_VISIT,
+    )
+    _recorded(visit, _aware(day, 16, 20))
+    QAVisit.objects.filter(pk=visit.follow_up_visit_id).update(created_at=_aware(day, 16, 20))
+    return {"confirmed": confirmed, "actions": visit, "follow-up": visit.follow_up_visit}

@@ -27,7 +27,7 @@ from website.models import (
 
 from . import content
 from .bookings import seed_bookings
-from .certification import seed_awards, seed_portfolios
+from .certification import seed_awards, seed_certification_year, seed_portfolios
 from .images import get_or_create_image
 
 
@@ -94,6 +94,7 @@ def seed_demo(*, demo_users=True, today=None):
     seed_bookings(report, today=today, demo_users=demo_users)
     seed_awards(report)
     seed_portfolios(report, today=today, demo_users=demo_users)
+    seed_certification_year(report, today=today, demo_users=demo_users)
     return report
 
 
