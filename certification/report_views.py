@@ -80,10 +80,21 @@ def progress_report(request):
         return response
     query = request.GET.copy()
     query["format"] = "csv"
+    office = policy.is_provider_admin(request.user)
     return render(
         request,
         "certification/reports/progress.html",
-        {"form": form, "table": table, "csv_query": query.urlencode()},
+        {
+            "form": form,
+            "table": table,
+            "csv_query": query.urlencode(),
+            "office": office,
+            "schools": Organisation.objects.filter(pk__in=enrolments.values("organisation"))
+            .order_by("name")
+            .only("pk", "name")
+            if office
+            else [],
+        },
     )
 
 

@@ -1,7 +1,8 @@
 """Certification in the Wagtail admin: awards and their requirement versions."""
 
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
@@ -180,3 +181,16 @@ class CertificationMenu(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_certification_admin():
     return CertificationMenu()
+
+
+class ReportsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("certification.view_portfolio")
+
+
+@hooks.register("register_admin_menu_item")
+def register_reports_menu_item():
+    """The certification reports live on the site; the office reaches them from here."""
+    return ReportsMenuItem(
+        "Certification reports", reverse("reports:progress"), icon_name="table", order=320
+    )

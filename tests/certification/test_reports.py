@@ -213,3 +213,22 @@ def test_the_partnership_figure_counts_cross_school_trios_and_their_meetings(cli
     for who in ("assessor", "coaching lead", "participant"):
         client.force_login(world.people[who])
         assert client.get(reverse("reports:partnerships")).status_code == 404
+
+
+def test_the_admin_menu_leads_the_office_to_the_reports(client, world):
+    client.force_login(world.people["admin"])
+    assert reverse("reports:progress") in client.get("/admin/").content.decode()
+    client.force_login(world.people["editor"])
+    assert reverse("reports:progress") not in client.get("/admin/").content.decode()
+
+
+def test_the_office_finds_every_report_from_the_progress_page(client, world):
+    client.force_login(world.people["admin"])
+    page = client.get(reverse("reports:progress")).content.decode()
+    assert reverse("reports:partnerships") in page
+    assert reverse("reports:impact", args=[world.enrolment.organisation.pk]) in page
+    client.force_login(world.people["assessor"])
+    assert (
+        reverse("reports:partnerships")
+        not in client.get(reverse("reports:progress")).content.decode()
+    )
