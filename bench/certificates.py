@@ -299,14 +299,14 @@ def split(certificates):
     """Medians of the certificate's two steps: building the HTML (with its QR code), and
     WeasyPrint drawing it; and of the QR code alone."""
     from bookings.pdf import render_pdf
-    from certification.certificate_pdf import certificate_html, qr_svg, verification_url
+    from certification.certificate_pdf import certificate_html, qr_image, verification_url
 
     html_times, pdf_times, qr_times = [], [], []
     for certificate in certificates:
         html_seconds, html = timed(lambda c=certificate: certificate_html(c))
         pdf_seconds, _ = timed(lambda h=html, c=certificate: render_pdf(h, c.number))
         url = verification_url(certificate)
-        qr_times.append(timed(lambda u=url: qr_svg(u))[0])
+        qr_times.append(timed(lambda u=url: qr_image(u))[0])
         html_times.append(html_seconds)
         pdf_times.append(pdf_seconds)
     return tuple(statistics.median(t) for t in (html_times, pdf_times, qr_times))
@@ -323,7 +323,7 @@ def explain(certificate, rounds):
     from certification.certificate_pdf import certificate_html
 
     html = certificate_html(certificate)
-    no_qr = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
+    no_qr = re.sub(r"<img class=\"qr\"[^>]*>", "", html)
     # One face: WeasyPrint's default, upright and regular. The template uses five (DejaVu
     # Serif, its italic and bold, DejaVu Sans and its bold), each subset into the PDF.
     one_face = re.sub(r"font-(family|style|weight):[^;]*;", "", no_qr)

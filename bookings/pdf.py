@@ -5,6 +5,7 @@ the same invoice always gives the same PDF; nothing here depends on today's date
 payments received since, or on the network.
 """
 
+import base64
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +19,9 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .models import Invoice
 
 TEMPLATE = "bookings/invoice_pdf.html"
+# Inline images a template may use: base64 PNGs of at most this size, nothing else.
+PNG_DATA = "data:image/png;base64,"
+MAX_INLINE_PNG = 64 * 1024
 # Some file types the template may use; anything else is served as plain bytes.
 CONTENT_TYPES = {".svg": "image/svg+xml", ".css": "text/css", ".png": "image/png"}
 
@@ -41,6 +45,8 @@ class StaticOnlyFetcher(URLFetcher):
         self.root = root
 
     def fetch(self, url, headers=None):
+        if url.startswith(PNG_DATA):
+            return self._inline_png(url)
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError(f"Refusing to fetch {url!r}: only static files may be used.")
@@ -50,6 +56,19 @@ class StaticOnlyFetcher(URLFetcher):
         content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
         return URLFetcherResponse(
             path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+    def _inline_png(self, url):
+        """A small PNG the template drew itself (a certificate's QR code): no network
+        and no disk, and only a real PNG of modest size."""
+        try:
+            body = base64.b64decode(url[len(PNG_DATA) :], validate=True)
+        except ValueError as error:
+            raise ValueError("Refusing an inline image that is not base64.") from error
+        if len(body) > MAX_INLINE_PNG or not body.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("Refusing an inline image: only small PNGs may be used.")
+        return URLFetcherResponse(
+            "data:image/png", body=body, headers={"Content-Type": "image/png"}
         )
 
 

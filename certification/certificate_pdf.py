@@ -7,7 +7,7 @@ from today's date, so drawing it again gives the same document."""
 import segno
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 
 from bookings.emails import absolute
 from bookings.pdf import render_pdf
@@ -17,12 +17,13 @@ def verification_url(certificate):
     return absolute(certificate.verification_path())
 
 
-def qr_svg(url):
-    """The URL as an inline SVG QR code (medium error correction, a quiet zone of 4)."""
-    # Safe: segno writes the SVG itself; the URL is encoded as modules, not as text.
-    return mark_safe(  # noqa: S308
-        segno.make(url, error="m").svg_inline(scale=3, border=4, dark="#1d2a33", light="#ffffff")
-    )
+def qr_image(url):
+    """The URL as a QR code (medium error correction, a quiet zone of 4 modules) in an
+    <img> of a small inline PNG, one pixel a module: WeasyPrint draws that faster than
+    the same code as an SVG path, and the PDF scales it up without blurring."""
+    uri = segno.make(url, error="m").png_data_uri(scale=1, border=4, dark="#1d2a33")
+    # Safe: segno writes the PNG; the URL is encoded as modules, not as text.
+    return format_html('<img class="qr" src="{}" alt="QR code for {}">', uri, url)
 
 
 def certificate_html(certificate):
@@ -32,7 +33,7 @@ def certificate_html(certificate):
         {
             "certificate": certificate,
             "url": url,
-            "qr": qr_svg(url),
+            "qr": qr_image(url),
             "site_name": settings.WAGTAIL_SITE_NAME,
             "signatory_name": settings.CERTIFICATE_SIGNATORY_NAME,
             "signatory_role": settings.CERTIFICATE_SIGNATORY_ROLE,

@@ -299,6 +299,9 @@ def test_response_is_a_pdf_download(invoice):
         "https://example.com/logo.png",
         "http://127.0.0.1/logo.png",
         "data:image/svg+xml,<svg/>",
+        "data:image/png;base64,not base64!",
+        "data:image/png;base64,R0lGODlhAQABAAAAACw=",  # a GIF, not a PNG
+        "data:text/html;base64,PHNjcmlwdD4=",
         "file:///etc/hostname",
         "{static}/../pyproject.toml",
         "{static}/img/",
@@ -310,6 +313,20 @@ def test_fetcher_refuses_anything_but_static_files(url):
     root = pdf.static_dir()
     with pytest.raises(ValueError, match="Refusing"):
         StaticOnlyFetcher(root).fetch(url.format(static=root.as_uri(), path=root.as_posix()))
+
+
+def test_fetcher_reads_small_inline_pngs_only():
+    import base64
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 20
+    root = pdf.static_dir()
+    response = StaticOnlyFetcher(root).fetch(
+        "data:image/png;base64," + base64.b64encode(png).decode()
+    )
+    assert response.read() == png
+    big = b"\x89PNG\r\n\x1a\n" + b"\0" * (64 * 1024)
+    with pytest.raises(ValueError, match="Refusing"):
+        StaticOnlyFetcher(root).fetch("data:image/png;base64," + base64.b64encode(big).decode())
 
 
 def test_fetcher_reads_static_files():
