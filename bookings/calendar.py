@@ -14,8 +14,10 @@ time), the events fall back to icalendar's generated zone, which is right but le
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
@@ -92,6 +94,11 @@ def build_calendar(
     for event in events:
         calendar.add_component(_vevent(event, stamp))
     return calendar.to_ical()
+
+
+def uid_host() -> str:
+    """The site's host name, which every event UID we make ends with."""
+    return urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
 
 
 def session_uid(cohort_id: int, session_id: int, host: str) -> str:

@@ -1,14 +1,8 @@
 """Cohorts as calendar files: the public "add to calendar" and the delegates' copy."""
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 
-from .calendar import CalendarEvent, build_calendar, session_uid
-
-
-def _host():
-    return urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
+from .calendar import CalendarEvent, build_calendar, session_uid, uid_host
 
 
 def cohort_events(cohort, *, for_delegates=False, cancelled=False):
@@ -26,7 +20,7 @@ def cohort_events(cohort, *, for_delegates=False, cancelled=False):
             description += f"\nJoin online: {session.online_url}"
         events.append(
             CalendarEvent(
-                uid=session_uid(cohort.pk, session.pk, _host()),
+                uid=session_uid(cohort.pk, session.pk, uid_host()),
                 summary=f"{cohort.course.title}: {session.title}",
                 start=session.starts_at,
                 end=session.ends_at,

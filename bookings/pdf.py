@@ -120,11 +120,16 @@ def render_document_pdf(invoice):
     return render_pdf(render_document_html(invoice), invoice.number)
 
 
-def document_pdf_response(invoice, *, inline=False):
-    response = HttpResponse(render_document_pdf(invoice), content_type="application/pdf")
+def private_pdf_response(pdf, filename, *, inline=False):
+    """PDF bytes as a download that no shared cache may keep a copy of: invoices,
+    registers, portfolios, certificates and reports are all someone's private papers."""
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not inline, filename=invoice.filename
+        as_attachment=not inline, filename=filename
     )
-    # A school's invoice is private: no shared cache may keep a copy.
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def document_pdf_response(invoice, *, inline=False):
+    return private_pdf_response(render_document_pdf(invoice), invoice.filename, inline=inline)

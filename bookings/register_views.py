@@ -4,15 +4,14 @@ PDF copy for the room. Anyone else gets a 404, so a register's existence is not 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
 from .models import AttendanceMark, CohortSession
-from .pdf import render_pdf
+from .pdf import private_pdf_response, render_pdf
 from .services.attendance import (
     cohorts_for_registers,
     completed_delegates,
@@ -98,9 +97,4 @@ def register_pdf(request, session_id):
     )
     day = timezone.localtime(session.starts_at).strftime("%Y-%m-%d")
     filename = f"register-{session.cohort.course.slug}-{day}.pdf"
-    response = HttpResponse(render_pdf(html, filename), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_pdf_response(render_pdf(html, filename), filename)

@@ -20,7 +20,7 @@ from wagtail.admin.widgets.button import Button
 
 from accounts import roles
 from bookings.admin_views import OfficeActionView
-from bookings.models import Cohort
+from bookings.models import Cohort, academic_year_of
 
 from .models import (
     Award,
@@ -173,9 +173,7 @@ class EnrolCohortView(OfficeActionView):
         start = self.object.first_day()
         form.initial.setdefault("assessor", assessors[0].pk if assessors else None)
         if start:
-            form.initial.setdefault(
-                "academic_year", start.year if start.month >= 9 else start.year - 1
-            )
+            form.initial.setdefault("academic_year", academic_year_of(start))
         return form
 
     def get_explanation(self):

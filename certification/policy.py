@@ -49,12 +49,12 @@ def parts_visible(user, enrolment):
         return EVERYTHING
     if is_moderator(user) and _has_recommendation(enrolment):
         return MODERATION
-    team = _team(enrolment)
+    team = coaching_team(enrolment)
     if team is None:
         return frozenset()
     if team.impact_lead_id == user.pk:
         return IMPACT_LEAD
-    if any(lead.pk == user.pk for lead in team.coaching_leads.all()):
+    if team.coaching_leads.filter(pk=user.pk).exists():
         return COACHING_LEAD
     return frozenset()
 
@@ -107,7 +107,7 @@ def may_download_certificate(user, enrolment):
 
 
 def may_write_impact(user, enrolment):
-    team = _team(enrolment)
+    team = coaching_team(enrolment)
     return user.is_authenticated and team is not None and team.impact_lead_id == user.pk
 
 
@@ -129,14 +129,18 @@ def _has_recommendation(enrolment):
     return enrolment.submissions.filter(outcome=SubmissionOutcome.RECOMMENDED).exists()
 
 
-def _team(enrolment):
+def coaching_team(enrolment):
+    """The school's coaching team (its leads and impact lead), or None. Looked up once
+    per enrolment object: a page asks several of the questions above of the same one."""
     if enrolment.organisation_id is None:
         return None
-    return (
-        CoachingTeam.objects.filter(organisation_id=enrolment.organisation_id)
-        .prefetch_related("coaching_leads")
-        .first()
-    )
+    if not hasattr(enrolment, "_coaching_team"):
+        enrolment._coaching_team = (
+            CoachingTeam.objects.filter(organisation_id=enrolment.organisation_id)
+            .select_related("impact_lead")
+            .first()
+        )
+    return enrolment._coaching_team
 
 
 # QA visits: the visit's assessor records it; the school's coaching leads and the office

@@ -2,25 +2,18 @@
 coaching leads. A change of time sends the same event again with a higher SEQUENCE; a
 cancelled visit is sent as a cancellation."""
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.urls import reverse
 
-from bookings.calendar import CalendarEvent, build_calendar
+from bookings.calendar import CalendarEvent, build_calendar, uid_host
 from bookings.emails import absolute
 
 from .models import VisitStatus
 
 
-def _host():
-    return urlsplit(settings.WAGTAILADMIN_BASE_URL).hostname or "localhost"
-
-
 def visit_calendar(visit):
     cancelled = visit.status == VisitStatus.CANCELLED
     event = CalendarEvent(
-        uid=f"qa-visit-{visit.pk}@{_host()}",
+        uid=f"qa-visit-{visit.pk}@{uid_host()}",
         summary=f"QA visit: {visit.award.name}, {visit.organisation.name}",
         start=visit.starts_at,
         end=visit.ends_at,

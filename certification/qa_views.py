@@ -5,15 +5,14 @@ coaching leads and the office. Anyone else gets a 404 (certification.policy)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
 from bookings.calendar import calendar_response
-from bookings.pdf import render_pdf
+from bookings.pdf import private_pdf_response, render_pdf
 
 from . import policy
 from .forms import VisitRecordForm
@@ -135,15 +134,10 @@ def report_pdf(request, pk):
             "sampled": _people(visit.sampled),
         },
     )
-    response = HttpResponse(
-        render_pdf(html, f"QA visit {visit.pk}"), content_type="application/pdf"
+    return private_pdf_response(
+        render_pdf(html, f"QA visit {visit.pk}"),
+        f"QA visit {visit.organisation.name} {visit.starts_at:%Y-%m-%d}.pdf",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True,
-        filename=f"QA visit {visit.organisation.name} {visit.starts_at:%Y-%m-%d}.pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

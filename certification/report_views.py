@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
-from bookings.models import Cohort, Organisation
-from bookings.pdf import render_pdf
+from bookings.models import Cohort, Organisation, academic_year_of
+from bookings.pdf import private_pdf_response, render_pdf
 
 from . import policy
 from .models import Award, Enrolment, EnrolmentStatus
@@ -98,10 +98,6 @@ def progress_report(request):
     )
 
 
-def _academic_year(day):
-    return day.year if day.month >= 9 else day.year - 1
-
-
 def _impact(request, pk):
     organisation = get_object_or_404(Organisation, pk=pk)
     if not policy.may_see_impact_report(request.user, organisation):
@@ -117,7 +113,7 @@ def _impact(request, pk):
     try:
         year = int(request.GET.get("year", ""))
     except ValueError:
-        year = years[0] if years else _academic_year(timezone.localdate())
+        year = years[0] if years else academic_year_of(timezone.localdate())
     return impact_report(organisation, year), years
 
 
@@ -133,16 +129,10 @@ def impact(request, pk):
 def impact_pdf(request, pk):
     report, _ = _impact(request, pk)
     html = render_to_string("certification/reports/impact_pdf.html", {"report": report})
-    response = HttpResponse(
+    return private_pdf_response(
         render_pdf(html, f"impact report {report.organisation.pk}"),
-        content_type="application/pdf",
+        f"Coaching impact {report.organisation.name} {report.year}-{report.year + 1}.pdf",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True,
-        filename=f"Coaching impact {report.organisation.name} {report.year}-{report.year + 1}.pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -151,7 +141,7 @@ def partnerships(request):
     """The partnership courses' yearly figure, for the office."""
     if not policy.is_provider_admin(request.user):
         raise Http404("No such report.")
-    this_year = _academic_year(timezone.localdate())
+    this_year = academic_year_of(timezone.localdate())
     try:
         year = int(request.GET.get("year", this_year))
     except ValueError:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from bookings.emails import absolute
-from bookings.pdf import render_pdf
+from bookings.pdf import private_pdf_response, render_pdf
 
 from . import policy
 from .certificate_pdf import render_certificate_pdf
@@ -605,13 +605,8 @@ def portfolio_pdf(request, pk):
     if not policy.parts_visible(request.user, enrolment) >= PDF_PARTS:
         raise Http404("No such portfolio.")
     pdf = render_pdf(portfolio_html(enrolment), f"portfolio {enrolment.pk}")
-    response = HttpResponse(pdf, content_type="application/pdf")
     name = enrolment.participant.get_full_name() or "portfolio"
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"Portfolio - {name} - {enrolment.award.name}.pdf"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_pdf_response(pdf, f"Portfolio - {name} - {enrolment.award.name}.pdf")
 
 
 def portfolio_html(enrolment):
@@ -852,12 +847,7 @@ def certificate_pdf(request, pk):
         or not policy.may_download_certificate(request.user, enrolment)
     ):
         raise Http404("No certificate.")
-    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{certificate.number}.pdf"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_pdf_response(render_certificate_pdf(certificate), f"{certificate.number}.pdf")
 
 
 @login_required

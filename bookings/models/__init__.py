@@ -19,6 +19,7 @@ from .cohorts import (
     CohortStatus,
     SessionAttendance,
     SessionReminder,
+    academic_year_of,
     term_of,
 )
 from .invoices import (
@@ -82,5 +83,6 @@ __all__ = [
     "PaymentMethod",
     "PaymentMethodReceived",
     "Voucher",
+    "academic_year_of",
     "term_of",
 ]

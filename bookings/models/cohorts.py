@@ -34,6 +34,12 @@ class CohortStatus(models.TextChoices):
 LISTED_STATUSES = (CohortStatus.OPEN, CohortStatus.FULL)
 
 
+def academic_year_of(day):
+    """The academic year a date falls in, by the year it starts: 2026 for September 2026
+    to August 2027."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
 def term_of(day):
     """The school term a date falls in, the way schools name them: 'Autumn 2026'."""
     if day.month >= 9:

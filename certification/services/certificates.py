@@ -13,6 +13,8 @@ the number back. The verification code is random and never changes, not even on 
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.services.numbering import take_next
+
 from ..emails import send_certificate_ready
 from ..models import (
     AuditAction,
@@ -49,14 +51,8 @@ def prefix_for(award):
 
 
 def next_number(award, year):
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("Certificate numbers must be taken inside the issuing transaction.")
     prefix = prefix_for(award)
-    CertificateCounter.objects.get_or_create(prefix=prefix, year=year)
-    counter = CertificateCounter.objects.select_for_update().get(prefix=prefix, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{prefix}-{year}-{counter.last_number:04d}"
+    return f"{prefix}-{year}-{take_next(CertificateCounter, prefix, year):04d}"
 
 
 def blockers(enrolment):

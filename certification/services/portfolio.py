@@ -15,12 +15,12 @@ from ..models import (
     CoacheeLink,
     CoacheeNote,
     CoachingCycle,
-    CoachingTeam,
     Enrolment,
     EvidenceFile,
     ImpactStatement,
     hash_link_token,
 )
+from ..policy import coaching_team
 
 
 class LinkNotLive(Exception):
@@ -109,13 +109,7 @@ def live_link(token):
 
 def impact_lead_of(enrolment):
     """The school's named impact lead, who reads the coaching diary, or None."""
-    if enrolment.organisation_id is None:
-        return None
-    team = (
-        CoachingTeam.objects.filter(organisation_id=enrolment.organisation_id)
-        .select_related("impact_lead")
-        .first()
-    )
+    team = coaching_team(enrolment)
     return team.impact_lead if team else None
 
 

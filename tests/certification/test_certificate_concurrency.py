@@ -2,15 +2,14 @@
 where the counter's row lock is real)."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connections
 
 from accounts import roles
 from certification.models import Certificate
 from certification.services.certificates import issue
 
+from ..bookings.test_concurrency import at_once
 from .certificates_world import award, ready
 from .portfolio_world import person
 
@@ -19,27 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 THREADS = 12
-
-
-def at_once(work, count):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - reported back to the test
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_concurrent_issues_give_unique_gap_free_numbers():
