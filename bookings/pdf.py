@@ -6,6 +6,7 @@ payments received since, or on the network.
 """
 
 import base64
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,6 +15,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .models import Invoice
@@ -22,8 +24,28 @@ TEMPLATE = "bookings/invoice_pdf.html"
 # Inline images a template may use: base64 PNGs of at most this size, nothing else.
 PNG_DATA = "data:image/png;base64,"
 MAX_INLINE_PNG = 64 * 1024
+# Font files are refused: PDFs use installed fonts only (see font_config).
+FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
 # Some file types the template may use; anything else is served as plain bytes.
 CONTENT_TYPES = {".svg": "image/svg+xml", ".css": "text/css", ".png": "image/png"}
+
+
+_fonts = threading.local()
+
+
+def font_config():
+    """This thread's font configuration, made once and kept for the life of the process.
+
+    Making one loads the machine's font list through fontconfig and starts a new Pango
+    font map: about half of WeasyPrint's time for a short document, and a third of a
+    certificate's (make bench-certificates). Pango's font maps must not be shared
+    between threads, hence one a thread. Our templates use installed fonts only: an
+    @font-face rule would add its font to the kept configuration on every document, so
+    none is allowed (tests/bookings/test_invoice_pdf.py)."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        config = _fonts.config = FontConfiguration()
+    return config
 
 
 class DocumentRenderError(RuntimeError):
@@ -51,6 +73,8 @@ class StaticOnlyFetcher(URLFetcher):
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError(f"Refusing to fetch {url!r}: only static files may be used.")
         path = Path(unquote(parts.path)).resolve()
+        if path.suffix.lower() in FONT_SUFFIXES:
+            raise ValueError(f"Refusing {url!r}: PDFs use installed fonts only (font_config).")
         if not path.is_relative_to(self.root) or not path.is_file():
             raise ValueError(f"Refusing to fetch {url!r}: not a file in {self.root}.")
         content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
@@ -103,12 +127,15 @@ def render_document_html(invoice):
 
 def render_pdf(html_string, name):
     """Our HTML as PDF bytes, with only our own static files reachable."""
+    if "@font-face" in html_string:
+        # The kept font configuration (font_config) would gain the font on every document.
+        raise DocumentRenderError(f"{name}: PDFs use installed fonts only, not @font-face.")
     root = static_dir()
     html = HTML(
         string=html_string, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)
     )
     try:
-        return html.write_pdf()
+        return html.write_pdf(font_config=font_config())
     except FatalURLFetchingError as error:
         # WeasyPrint's error derives from BaseException, which would get past Django's
         # error handling and take the worker down; an ordinary exception gives a 500.

@@ -341,3 +341,46 @@ def test_a_refused_resource_stops_the_rendering(invoice, monkeypatch):
     monkeypatch.setattr(pdf, "render_document_html", lambda document: template)
     with pytest.raises(DocumentRenderError, match="example.com"):
         pdf.render_document_pdf(invoice)
+
+
+def test_each_thread_keeps_one_font_configuration_and_draws_the_same_document(invoice):
+    import threading
+
+    html = pdf.render_document_html(invoice)  # the database is read here, in this thread
+    first = pdf.render_pdf(html, invoice.number)
+    assert pdf.font_config() is pdf.font_config()
+    others, documents = [], []
+
+    def draw():
+        others.append(pdf.font_config())
+        documents.append(pdf.render_pdf(html, invoice.number))
+        documents.append(pdf.render_pdf(html, invoice.number))
+
+    threads = [threading.Thread(target=draw) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(config) for config in [pdf.font_config(), *others]}) == 3
+    assert documents == [first] * 4
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "<style>@font-face { font-family: X; src: local(DejaVu Sans); }</style>number",
+        "<style>@font-face { font-family: X; src: url(img/x.woff2); }</style>number",
+    ],
+)
+def test_a_font_of_its_own_is_refused_as_the_kept_font_configuration_would_grow(
+    invoice, monkeypatch, template
+):
+    monkeypatch.setattr(pdf, "render_document_html", lambda document: template)
+    with pytest.raises(DocumentRenderError, match="installed fonts only"):
+        pdf.render_document_pdf(invoice)
+
+
+def test_the_fetcher_refuses_font_files():
+    root = pdf.static_dir()
+    with pytest.raises(ValueError, match="installed fonts only"):
+        StaticOnlyFetcher(root).fetch((root / "img" / "favicon.svg").with_suffix(".woff2").as_uri())
