@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from .emails import send_invitation, send_step, send_visit
+from .emails import send_certificate_ready, send_invitation, send_step, send_visit
 from .services.certificates import run_batch
 
 
@@ -22,5 +22,12 @@ def announce_visit(visit_id, change):
 
 
 @task()
+def certificate_ready(certificate_id):
+    send_certificate_ready(certificate_id)
+
+
+@task()
 def issue_certificates(batch_id):
-    run_batch(batch_id)
+    # Each holder's email is a task of its own: a mail server's hiccup is retried on its
+    # own and never stops the batch.
+    run_batch(batch_id, on_issued=certificate_ready.enqueue)

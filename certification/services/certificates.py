@@ -10,6 +10,8 @@ locked for the issuing transaction, so concurrent issues take turns and a rollba
 the number back. The verification code is random and never changes, not even on reissue.
 """
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,6 +35,8 @@ from ..models import (
 from .portfolio import audit
 from .progress import progress
 from .visits import confirmed_visit
+
+logger = logging.getLogger(__name__)
 
 
 class CertificateError(Exception):
@@ -175,9 +179,22 @@ def cohort_enrolments(cohort, award):
     )
 
 
-def run_batch(batch_id, *, today=None):
+# Shown for a participant whose certificate failed for a reason nobody foresaw: the
+# error itself goes to the log, not to the page.
+UNEXPECTED = (
+    "Something went wrong while issuing this certificate, and nothing was issued. "
+    "Issue the cohort's certificates again; if it happens again, tell the developers."
+)
+
+
+def run_batch(batch_id, *, today=None, on_issued=send_certificate_ready):
     """Issue each certificate of the batch in its own transaction, counting as it goes,
-    and email each holder that theirs is ready."""
+    and tell each holder that theirs is ready (`on_issued(certificate_id)`: the task
+    queues that email on its own, so a mail failure never stops the batch).
+
+    One participant's failure, foreseen (not ready) or not (a bug, a lost connection),
+    is listed against them and the batch goes on, so the progress page always reaches
+    its end. A batch run again (the worker restarted) carries on where it stopped."""
     batch = CertificateBatch.objects.select_related("cohort", "award", "requested_by").get(
         pk=batch_id
     )
@@ -189,18 +206,23 @@ def run_batch(batch_id, *, today=None):
         try:
             certificate = issue(enrolment, batch.requested_by, today=today)
         except CertificateError as error:
-            batch.refused.append(
-                {
-                    "enrolment": enrolment.pk,
-                    "name": enrolment.participant.get_full_name() or enrolment.participant.email,
-                    "reasons": error.reasons,
-                }
-            )
-            CertificateBatch.objects.filter(pk=batch.pk).update(refused=batch.refused)
+            reasons = error.reasons
+        except Exception:
+            logger.exception("Certificate batch %s: enrolment %s failed", batch.pk, enrolment.pk)
+            reasons = [UNEXPECTED]
+        else:
+            batch.issued += 1
+            CertificateBatch.objects.filter(pk=batch.pk).update(issued=batch.issued)
+            on_issued(certificate.pk)
             continue
-        batch.issued += 1
-        CertificateBatch.objects.filter(pk=batch.pk).update(issued=batch.issued)
-        send_certificate_ready(certificate.pk)
+        batch.refused.append(
+            {
+                "enrolment": enrolment.pk,
+                "name": enrolment.participant.get_full_name() or enrolment.participant.email,
+                "reasons": reasons,
+            }
+        )
+        CertificateBatch.objects.filter(pk=batch.pk).update(refused=batch.refused)
     CertificateBatch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.DONE, finished_at=timezone.now()
     )

@@ -51,6 +51,62 @@ def test_the_office_issues_a_cohorts_certificates_and_sees_who_was_not_ready(
     assert 'http-equiv="refresh"' not in page  # finished: no more refreshing
 
 
+def test_a_failure_nobody_foresaw_is_listed_and_the_batch_still_finishes(
+    client, office, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from certification.services import certificates
+
+    made = award()
+    cohort = factories.cohort()
+    fine = ready(made, cohort=cohort, first="Ada", last="Fine")
+    broken = ready(made, cohort=cohort, first="Bea", last="Broken")
+    issue = certificates.issue
+
+    def issue_or_fail(enrolment, *args, **kwargs):
+        if enrolment.pk == broken.pk:
+            raise ConnectionError("the database went away")
+        return issue(enrolment, *args, **kwargs)
+
+    monkeypatch.setattr(certificates, "issue", issue_or_fail)
+    client.force_login(office)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("certification_certificates:issue", args=[cohort.pk]), {"award": made.pk}
+        )
+    batch = CertificateBatch.objects.get()
+    assert (batch.status, batch.issued) == (BatchStatus.DONE, 1)
+    assert batch.refused == [
+        {"enrolment": broken.pk, "name": "Bea Broken", "reasons": [certificates.UNEXPECTED]}
+    ]
+    assert Certificate.objects.filter(enrolment=fine).exists()
+    assert "the database went away" in caplog.text  # for the developers, not the page
+    page = client.get(reverse("certification_certificates:batch", args=[batch.pk]))
+    assert "Something went wrong" in page.content.decode()
+    assert "database went away" not in page.content.decode()
+
+
+def test_a_mail_failure_does_not_stop_the_batch(
+    client, office, monkeypatch, django_capture_on_commit_callbacks
+):
+    from certification import tasks
+
+    def mail_down(certificate_id):
+        raise ConnectionRefusedError("the mail server said no")
+
+    monkeypatch.setattr(tasks, "send_certificate_ready", mail_down)
+    made = award()
+    cohort = factories.cohort()
+    for n in range(2):
+        ready(made, cohort=cohort, first="Ready", last=f"R{n}")
+    client.force_login(office)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("certification_certificates:issue", args=[cohort.pk]), {"award": made.pk}
+        )
+    batch = CertificateBatch.objects.get()
+    assert (batch.status, batch.issued, batch.refused) == (BatchStatus.DONE, 2, [])
+
+
 def test_revoke_and_reissue_from_the_admin(client, office):
     from certification.services.certificates import issue
 
