@@ -18,7 +18,7 @@ from . import policy
 from .forms import VisitRecordForm
 from .models import QAVisit, VisitStatus
 from .qa_calendar import visit_calendar
-from .services.qa import candidates, record_visit
+from .services.qa import candidates, record_visit, too_early
 
 
 def _visit(request, pk):
@@ -74,6 +74,7 @@ def visit(request, pk):
             "sampled": _people(visit.sampled),
             "may_record": policy.may_record_visit(request.user, visit)
             and visit.status == VisitStatus.SCHEDULED,
+            "waiting": too_early(visit),
         },
     )
 
@@ -87,6 +88,9 @@ def record(request, pk):
     if visit.status != VisitStatus.SCHEDULED:
         messages.info(request, "This visit has been recorded.")
         return redirect("qa:visit", pk=pk)
+    waiting = too_early(visit)
+    if waiting:
+        return render(request, "certification/qa/record.html", {"visit": visit, "waiting": waiting})
     people = candidates(visit.organisation, visit.award)
     form = VisitRecordForm(
         request.POST or None,

@@ -34,7 +34,7 @@ from ..models import (
 )
 from .portfolio import audit
 from .progress import progress
-from .visits import confirmed_visit
+from .visits import confirmed_visit, latest_recorded_visit, year_start
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +81,27 @@ def blockers(enrolment):
     if needs.qa_visit_required:
         if enrolment.organisation_id is None:
             reasons.append("A QA visit is required, and the participant has no school.")
-        elif confirmed_visit(enrolment.organisation, award) is None:
-            reasons.append(f"No confirmed QA visit to {enrolment.organisation} for the {award}.")
+        else:
+            reasons.extend(_visit_blockers(enrolment, award))
     return reasons
+
+
+def _visit_blockers(enrolment, award):
+    """The QA visit that must stand behind the certificate: the latest recorded visit to
+    the school for the award since the enrolment's academic year began, confirmed."""
+    since = year_start(enrolment.academic_year)
+    if confirmed_visit(enrolment.organisation, award, since=since) is not None:
+        return []
+    latest = latest_recorded_visit(enrolment.organisation, award, since=since)
+    if latest is not None:
+        day = timezone.localtime(latest.starts_at).date()
+        return [
+            f"The latest QA visit to {enrolment.organisation} for the {award} "
+            f"({day:%-d %B %Y}) found actions required; a later visit must confirm them."
+        ]
+    return [
+        f"No confirmed QA visit to {enrolment.organisation} for the {award} since {since:%B %Y}."
+    ]
 
 
 def level_of(award):

@@ -16,7 +16,19 @@ from ..models import QAVisit, VisitOutcome, VisitStatus
 from ..tasks import announce_visit
 from .visits import candidates, confirmed_visit
 
-__all__ = ["announce_on_commit", "candidates", "confirmed_visit", "record_visit"]
+__all__ = ["announce_on_commit", "candidates", "confirmed_visit", "record_visit", "too_early"]
+
+
+# Follow-ups are set within this time of the visit: a year is the most a school is given.
+FOLLOW_UP_WITHIN = datetime.timedelta(days=366)
+
+
+def too_early(visit):
+    """Why a visit still to come cannot be recorded yet, or '' once it can (its day)."""
+    day = timezone.localtime(visit.starts_at).date()
+    if timezone.localdate() >= day:
+        return ""
+    return f"This visit is on {day:%-d %B %Y}: it can be recorded from that day."
 
 
 def announce_on_commit(visit, change="new"):
@@ -45,6 +57,9 @@ def record_visit(
     if any(e.pk not in allowed for e in sampled):
         errors["sampled"] = "Only portfolios of this school on this award can be sampled."
     visit_day = timezone.localtime(visit.starts_at).date()
+    if timezone.localdate() < visit_day:
+        raise ValidationError(too_early(visit))
+    latest_follow_up = visit_day + FOLLOW_UP_WITHIN
     if outcome == VisitOutcome.ACTIONS_REQUIRED:
         if not actions.strip():
             errors["actions"] = "Say what the school needs to do."
@@ -52,8 +67,14 @@ def record_visit(
             errors["follow_up_by"] = "Give the date the actions are to be done by."
         elif follow_up_by <= visit_day:
             errors["follow_up_by"] = "The follow-up date comes after the visit."
-        if follow_up_at is not None and timezone.localtime(follow_up_at).date() <= visit_day:
-            errors["follow_up_at"] = "The follow-up visit comes after this one."
+        elif follow_up_by > latest_follow_up:
+            errors["follow_up_by"] = f"Give a date by {latest_follow_up:%-d %B %Y}."
+        if follow_up_at is not None:
+            follow_up_day = timezone.localtime(follow_up_at).date()
+            if follow_up_day <= visit_day:
+                errors["follow_up_at"] = "The follow-up visit comes after this one."
+            elif follow_up_day > latest_follow_up:
+                errors["follow_up_at"] = f"Book it by {latest_follow_up:%-d %B %Y}."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -114,7 +114,7 @@ def test_where_a_qa_visit_is_required_only_a_confirmed_one_will_do(office):
         actions="Fill them",
         follow_up_by=timezone.localdate() + datetime.timedelta(days=30),
     )
-    with pytest.raises(CertificateError, match="No confirmed QA visit"):
+    with pytest.raises(CertificateError, match="found actions required"):
         issue(enrolment, office, today=TODAY)
     # A visit to another school does not count either.
     other = ready(made)
@@ -132,6 +132,39 @@ def test_where_a_qa_visit_is_required_only_a_confirmed_one_will_do(office):
         issue(enrolment, office, today=TODAY)
     QAVisit.objects.filter(pk=confirmed.pk).update(organisation=enrolment.organisation)
     assert issue(enrolment, office, today=TODAY)
+
+
+def test_only_the_latest_visit_since_the_year_began_stands_behind_a_certificate():
+    from certification.services.certificates import blockers
+
+    made = award(qa=True)
+    enrolment = ready(made)  # the academic year from September 2025
+
+    def recorded(year, month, day, outcome):
+        start = timezone.make_aware(datetime.datetime(year, month, day, 10))
+        return QAVisit.objects.create(
+            organisation=enrolment.organisation,
+            award=made,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=2),
+            assessor=enrolment.assessor,
+            status=VisitStatus.RECORDED,
+            outcome=outcome,
+        )
+
+    recorded(2025, 3, 1, "confirmed")  # the year before: does not count
+    assert blockers(enrolment) == [
+        f"No confirmed QA visit to {enrolment.organisation} for the {made} since September 2025."
+    ]
+    recorded(2026, 1, 10, "confirmed")
+    assert blockers(enrolment) == []
+    recorded(2026, 3, 2, "actions")  # a later visit found actions: it stands now
+    assert blockers(enrolment) == [
+        f"The latest QA visit to {enrolment.organisation} for the {made} (2 March 2026) "
+        "found actions required; a later visit must confirm them."
+    ]
+    recorded(2026, 5, 4, "confirmed")  # the follow-up confirms
+    assert blockers(enrolment) == []
 
 
 def test_a_certificate_of_attendance_needs_no_recommendation(office):

@@ -33,7 +33,7 @@ def world():
 @pytest.fixture
 def visit(world):
     e = world.enrolment
-    day = timezone.localdate() + datetime.timedelta(days=10)
+    day = timezone.localdate()  # a visit can be recorded from its day
     visit = QAVisit.objects.create(
         organisation=e.organisation,
         award=e.requirement_set.award,
@@ -184,6 +184,55 @@ def test_bad_records_are_refused_at_the_field(client, world, visit, changes, fie
     assert response.status_code == 200
     assert words in " ".join(response.context["form"].errors[field])
     assert response.context["form"]["evidence_seen"].value().startswith("Diaries")
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.SCHEDULED
+
+
+def test_a_visit_still_to_come_cannot_be_recorded_until_its_day(client, world, visit):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    QAVisit.objects.filter(pk=visit.pk).update(starts_at=at(tomorrow, 9), ends_at=at(tomorrow, 11))
+    client.force_login(world.people["assessor"])
+    words = f"This visit is on {tomorrow:%-d %B %Y}: it can be recorded from that day."
+    page = client.get(reverse("qa:visit", args=[visit.pk])).content.decode()
+    assert words in page and reverse("qa:record", args=[visit.pk]) not in page
+    form_page = client.get(reverse("qa:record", args=[visit.pk]))
+    assert words in form_page.content.decode() and "form" not in form_page.context
+    client.post(reverse("qa:record", args=[visit.pk]), record_data(world))
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.SCHEDULED
+    with pytest.raises(Exception, match="can be recorded from that day"):
+        record_visit(
+            visit,
+            world.people["assessor"],
+            attended="A",
+            sampled=[],
+            evidence_seen="B",
+            findings="C",
+            outcome="confirmed",
+        )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"follow_up_by": "9999-12-31"}, "follow_up_by", "Give a date by"),
+        ({"follow_up_at": "9999-12-31T23:45"}, "follow_up_at", "Book it by"),
+    ],
+)
+def test_a_follow_up_too_far_ahead_is_refused_at_its_field(
+    client, world, visit, changes, field, words
+):
+    day = timezone.localtime(visit.starts_at).date()
+    data = {
+        "outcome": "actions",
+        "actions": "Log the summer sessions.",
+        "follow_up_by": f"{day + datetime.timedelta(days=30):%Y-%m-%d}",
+        **changes,
+    }
+    client.force_login(world.people["assessor"])
+    response = client.post(reverse("qa:record", args=[visit.pk]), record_data(world, **data))
+    assert response.status_code == 200
+    assert words in " ".join(response.context["form"].errors[field])
     visit.refresh_from_db()
     assert visit.status == VisitStatus.SCHEDULED
 
