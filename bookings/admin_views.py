@@ -33,6 +33,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button, HeaderButton
 
 from courses.models import CoursePage
+from website.spreadsheets import csv_safe
 
 from .models import (
     Booking,
@@ -87,13 +88,6 @@ def london_datetime(moment):
 
 def pounds(amount):
     return f"£{amount:,.2f}"
-
-
-def csv_safe(text):
-    """Text as a spreadsheet will not run it: names come from public sign-up forms, and
-    a cell starting with = + - @ is read as a formula by Excel and LibreOffice."""
-    text = "" if text is None else str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def csv_response(filename, header, rows):

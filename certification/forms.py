@@ -104,6 +104,13 @@ class SessionForm(QuickSessionForm):
             "model_and_tools": "Model and tools used",
             "trio": "A meeting of your coaching trio",
         }
+        help_texts = {
+            **QuickSessionForm.Meta.help_texts,
+            "model_and_tools": (
+                "For example: GROW; scaling. Your school's impact report counts the "
+                "models and tools named here and shows nothing else you write."
+            ),
+        }
 
         widgets = {
             **QuickSessionForm.Meta.widgets,

@@ -16,7 +16,13 @@ from bookings.pdf import private_pdf_response, render_pdf
 
 from . import policy
 from .models import Award, Enrolment, EnrolmentStatus
-from .reports import impact_report, partnership_figures, progress_csv, progress_table
+from .reports import (
+    cohort_label,
+    impact_report,
+    partnership_figures,
+    progress_csv,
+    progress_table,
+)
 
 
 class ProgressFilter(forms.Form):
@@ -32,9 +38,7 @@ class ProgressFilter(forms.Form):
             .select_related("course")
             .order_by("-starts_at")
         )
-        self.fields["cohort"].label_from_instance = lambda c: (
-            f"{c.course.title}, {c.starts_at:%d %b %Y}"
-        )
+        self.fields["cohort"].label_from_instance = cohort_label
         self.fields["school"].queryset = Organisation.objects.filter(
             pk__in=enrolments.values("organisation")
         ).order_by("name")

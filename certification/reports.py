@@ -3,18 +3,22 @@ office and assessors, with a spreadsheet export), and a school's impact report f
 senior leaders (for its coaching leads and the office).
 
 The impact report never carries what anyone wrote in a diary, log or task: it counts
-sessions, hours and colleagues coached, names the coaching models and styles used, and
+sessions, hours and colleagues coached, the coaching styles chosen and the programme's
+models and tools named (from a fixed list, KNOWN_MODELS: nothing typed is printed), and
 quotes only the impact lead's statements, which are written for the head and governors.
 """
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from bookings.models import term_of
+from website.spreadsheets import csv_safe
 
 from .models import (
     Certificate,
@@ -55,6 +59,13 @@ def progress_table(enrolments):
     return ProgressTable(list(columns.items()), rows)
 
 
+def cohort_label(cohort):
+    """'Certificate in Coaching Competence, 14 Jan 2027' (its first day, London time)."""
+    if cohort.starts_at is None:
+        return f"{cohort.course.title}, dates to be set"
+    return f"{cohort.course.title}, {timezone.localtime(cohort.starts_at):%d %b %Y}"
+
+
 def progress_csv(table):
     """The table as CSV that spreadsheets open as UTF-8 (with a byte-order mark)."""
     out = io.StringIO()
@@ -75,13 +86,11 @@ def progress_csv(table):
     for enrolment, state, items in table.rows:
         writer.writerow(
             [
-                enrolment.participant.get_full_name(),
-                enrolment.participant.email,
-                enrolment.organisation.name if enrolment.organisation else "",
-                enrolment.requirement_set.award.name,
-                f"{enrolment.cohort.course.title}, {enrolment.cohort.starts_at:%d/%m/%Y}"
-                if enrolment.cohort
-                else "",
+                csv_safe(enrolment.participant.get_full_name()),
+                csv_safe(enrolment.participant.email),
+                csv_safe(enrolment.organisation.name if enrolment.organisation else ""),
+                csv_safe(enrolment.requirement_set.award.name),
+                csv_safe(cohort_label(enrolment.cohort) if enrolment.cohort else ""),
                 enrolment.get_status_display(),
                 f"{state.met_count} of {len(state.parts)}",
                 *[
@@ -126,10 +135,37 @@ class ImpactReport:
         return bar_chart(self.styles)
 
 
-def _model_names(text):
-    """'GROW, the impact cycle' -> ['GROW', 'the impact cycle']."""
-    parts = text.replace(";", ",").replace(" and ", ",").split(",")
-    return [" ".join(part.split()) for part in parts if part.strip()]
+# Coaching models and tools the programme teaches, as the impact report names them. The
+# diary's "model and tools" is free text a participant may fill with more than a name, so
+# the report counts only these names in it and prints nothing else from it.
+KNOWN_MODELS = [
+    # Acronyms in capitals ("grow" and "clear" are everyday words too), or "... model".
+    ("GROW", r"\bT?GROW\b|(?i:\bgrow model)"),
+    ("OSKAR", r"\bOSKAR\b|(?i:\boskar model)"),
+    ("CLEAR", r"\bCLEAR\b|(?i:\bclear model)"),
+    ("STEPPA", r"\bSTEPPA\b|(?i:\bsteppa model)"),
+    ("STRIDE", r"\bSTRIDE\b|(?i:\bstride model)"),
+    ("Solution-focused questions", r"(?i)\bsolution[- ]focus"),
+    ("The miracle question", r"(?i)\bmiracle question"),
+    ("Scaling", r"(?i)\bscal(e|es|ing)\b"),
+    ("Timeline", r"(?i)\btime ?line"),
+    ("Lesson video", r"(?i)\bvideo\b|\bclip\b"),
+    ("Values cards", r"(?i)\bvalues? card"),
+    ("Stakeholder map", r"(?i)\bstakeholder map"),
+    ("Circle of control or influence", r"(?i)\bcircle of (control|influence|concern)"),
+    ("Perceptual positions", r"(?i)\bperceptual positions"),
+    ("Wheel of life", r"(?i)\bwheel of life"),
+    ("Johari window", r"(?i)\bjohari"),
+    ("Logical levels", r"(?i)\blogical levels"),
+    ("Clean language", r"(?i)\bclean language"),
+    ("Role play", r"(?i)\brole[- ]?play"),
+]
+_KNOWN = [(label, re.compile(pattern)) for label, pattern in KNOWN_MODELS]
+
+
+def known_models(text):
+    """The programme's models and tools named in a diary entry's free text, each once."""
+    return [label for label, pattern in _KNOWN if pattern.search(text)]
 
 
 def impact_report(organisation, year):
@@ -148,8 +184,7 @@ def impact_report(organisation, year):
         per_term[term_of(held_on)] += 1
         if style:
             styles[style] += 1
-        for name in _model_names(tools):
-            models[name.upper() if len(name) <= 5 else name.capitalize()] += 1
+        models.update(known_models(tools))
         colleagues.add((enrolment_id, " ".join(coachee.lower().split())))
     style_labels = dict(CoachingSession._meta.get_field("style").choices)
     cycles = CoachingCycle.objects.filter(enrolment__in=enrolments)

