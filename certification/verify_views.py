@@ -1,17 +1,19 @@
 """Anyone may check a certificate: by its verification code (the QR code's link), or by
 its number and the holder's surname. The page shows what the certificate itself shows
 (holder, award, level or phase, date, number) and whether it stands; a revoked one says
-so, with the date and reason. Lookups are rate-limited per address against guessing."""
+so, with the date and reason. Lookups are rate-limited per client against guessing
+(website.ratelimit)."""
 
 import json
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+
+from website.ratelimit import over_limit
 
 from .badges import SigningKeyMissing, did_document, signed_credential
 from .forms import VerifyForm
@@ -20,21 +22,11 @@ from .models import Certificate
 WINDOW_SECONDS = 600
 
 
-def _client_address(request):
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def _over_limit(request):
-    """Counts this lookup; true once the address has made too many in the window."""
-    window = int(timezone.now().timestamp()) // WINDOW_SECONDS
-    key = f"verify:{_client_address(request)}:{window}"
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS)
-        count = 1
-    return count > settings.VERIFY_LOOKUPS_PER_WINDOW
+    """Counts this lookup; true once the client has made too many in the window."""
+    return over_limit(
+        request, "verify", limit=settings.VERIFY_LOOKUPS_PER_WINDOW, seconds=WINDOW_SECONDS
+    )
 
 
 def _too_many(request):

@@ -440,3 +440,24 @@ class FormPage(SeoMixin, AbstractEmailForm):
         if not self.to_address:
             self.to_address = settings.OFFICE_EMAIL
         return super().process_form_submission(form)
+
+
+class RateCount(models.Model):
+    """How many requests one client made in one window of time, for one rate limit
+    (website.ratelimit). In the database so that every worker and machine shares it."""
+
+    scope = models.CharField(max_length=32)
+    client = models.CharField(max_length=64)  # an IPv4 address or an IPv6 /64 network
+    window = models.PositiveBigIntegerField()  # seconds since the epoch // window length
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "client", "window"], name="one_rate_count_a_window"
+            )
+        ]
+        indexes = [models.Index(fields=["scope", "window"], name="rate_count_window")]
+
+    def __str__(self):
+        return f"{self.scope} {self.client}: {self.count}"

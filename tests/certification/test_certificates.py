@@ -305,6 +305,21 @@ def test_lookups_are_rate_limited(client, office):
     assert client.get(url, REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
+@override_settings(VERIFY_LOOKUPS_PER_WINDOW=3, TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_one_visitors_lookups_do_not_hold_up_another(client, office):
+    certificate = issue(ready(award()), office, today=TODAY)
+    url = reverse("verify:certificate", args=[certificate.code])
+
+    def visit(address, claimed=""):
+        forwarded = f"{claimed}, {address}" if claimed else address
+        return client.get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert [visit("203.0.113.5").status_code for _ in range(3)] == [200, 200, 200]
+    # Claiming to be someone else in the header does not start a new count.
+    assert visit("203.0.113.5", claimed="10.1.1.1").status_code == 429
+    assert visit("198.51.100.7").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("who", "answer"),
     [

@@ -12,6 +12,7 @@ REAL_LOOKING = {
     "SECRET_KEY": "q3Vf8wXr1-Zk0pLm7_TgYh2sNc9bJd4eRu6aKo5iW_xPzQy-EvLt0HnMj8BgSfUc",
     "ALLOWED_HOSTS": "www.coaching.example,coaching.example",
     "DATABASE_URL": "postgres://portal:not-a-real-password@db.internal:5432/portal",
+    "BASE_URL": "https://www.coaching.example",
 }
 
 

@@ -195,6 +195,9 @@ OPEN_BADGES_KEY_FILE = ""
 
 # Certificate lookups one address may make in ten minutes (against guessing numbers).
 VERIFY_LOOKUPS_PER_WINDOW = int(os.environ.get("VERIFY_LOOKUPS_PER_WINDOW", "30"))
+# How many proxies in front of the site add to X-Forwarded-For (1 behind nginx or Caddy):
+# rate limits take the client's address from there. 0 trusts REMOTE_ADDR alone.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Card payments with Stripe Checkout. Without the secret key and the webhook's signing
 # secret, card payment is not offered and bookings are taken by invoice only.

@@ -1,4 +1,6 @@
-"""Production. Refuses to start without a secret key, allowed hosts and a database URL."""
+"""Production. Refuses to start without a secret key, allowed hosts, a database URL and
+the site's address (BASE_URL: every emailed link, QR code and the credentials' issuer
+identity is built from it, so a default would point them at a developer's machine)."""
 
 import os
 
@@ -7,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import MIDDLEWARE, PORTFOLIO_STORAGE, env_bool
 
-for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "BASE_URL"):
     if not os.environ.get(required, "").strip():
         raise ImproperlyConfigured(f"{required} must be set for production settings.")
 
