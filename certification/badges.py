@@ -17,6 +17,7 @@ RFC 8785 is exactly sorted keys, no whitespace and UTF-8.
 
 import base64
 import datetime
+import gzip
 import hashlib
 import json
 import uuid
@@ -31,8 +32,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 
 from bookings.emails import absolute
+
+from .models import STATUS_LIST_LENGTH
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -164,6 +168,7 @@ def unsigned_credential(certificate):
         },
         "validFrom": _moment(certificate.issued_on),
         "awardedDate": _moment(certificate.issued_on),
+        "credentialStatus": credential_status(certificate),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
@@ -190,6 +195,70 @@ def unsigned_credential(certificate):
             },
         },
     }
+
+
+# --- revocation: a W3C Bitstring Status List ----------------------------------------------
+
+
+def status_list_url():
+    return absolute(reverse("verify:status-list"))
+
+
+def credential_status(certificate):
+    """Where a wallet or verifier learns whether the credential has been revoked since: the
+    certificate's bit on the issuer's status list, which holds every certificate's."""
+    url = status_list_url()
+    return {
+        "id": f"{url}#{certificate.status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(certificate.status_index),
+        "statusListCredential": url,
+    }
+
+
+def encoded_list(indexes, length=STATUS_LIST_LENGTH):
+    """The bits at `indexes` set (index 0 is the first byte's highest bit), gzipped, as
+    multibase base64url without padding, as the Bitstring Status List spec writes it."""
+    bits = bytearray(length // 8)
+    for index in indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    packed = gzip.compress(bytes(bits), mtime=0)
+    return "u" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def decoded_list(encoded):
+    """The indexes set in an encoded list (for checking one, as a verifier would)."""
+    packed = base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))
+    bits = gzip.decompress(packed)
+    return {
+        n * 8 + bit
+        for n, byte in enumerate(bits)
+        if byte
+        for bit in range(8)
+        if byte & (0x80 >> bit)
+    }
+
+
+def status_list_credential(revoked_indexes, *, valid_from):
+    """The issuer's signed revocation list: one bit a certificate, set once revoked."""
+    url = status_list_url()
+    moment = valid_from.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return sign(
+        {
+            "@context": [CONTEXT[0]],
+            "id": url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": issuer_did(),
+            "validFrom": moment,
+            "credentialSubject": {
+                "id": f"{url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": "revocation",
+                "encodedList": encoded_list(revoked_indexes),
+            },
+        }
+    )
 
 
 def _hash_data(document, proof_options):

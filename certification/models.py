@@ -718,6 +718,12 @@ def _verification_code():
     return secrets.token_urlsafe(24)
 
 
+# Places on the issuer's revocation list (a W3C Bitstring Status List): each certificate
+# holds one, chosen at random, so the public list says how many are revoked, never which.
+# 131,072 is the spec's smallest list, enough for this provider for centuries.
+STATUS_LIST_LENGTH = 131_072
+
+
 class CertificateStatus(models.TextChoices):
     VALID = "valid", "Valid"
     REVOKED = "revoked", "Revoked"
@@ -751,6 +757,8 @@ class Certificate(models.Model):
     )
     revision = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # Its bit on the revocation list (badges.status_list_credential), for wallets.
+    status_index = models.PositiveIntegerField(unique=True)
 
     class Meta:
         ordering = ["-issued_on", "-number"]

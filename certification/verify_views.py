@@ -4,9 +4,11 @@ its number and the holder's surname. The page shows what the certificate itself 
 so, with the date and reason. Lookups are rate-limited per client against guessing
 (website.ratelimit)."""
 
+import datetime
 import json
 
 from django.conf import settings
+from django.db.models import Max
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,9 +17,14 @@ from django.views.decorators.cache import never_cache
 
 from website.ratelimit import over_limit
 
-from .badges import SigningKeyMissing, did_document, signed_credential
+from .badges import (
+    SigningKeyMissing,
+    did_document,
+    signed_credential,
+    status_list_credential,
+)
 from .forms import VerifyForm
-from .models import Certificate
+from .models import Certificate, CertificateStatus
 
 WINDOW_SECONDS = 600
 
@@ -122,6 +129,24 @@ def credential_response(certificate, *, download=False):
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=f"{certificate.number}.json"
         )
+    return response
+
+
+def status_list(request):
+    """The signed revocation list that every credential's `credentialStatus` points to. It
+    shows how many certificates are revoked, never which: each holds a random place."""
+    revoked = Certificate.objects.filter(status=CertificateStatus.REVOKED)
+    latest = revoked.aggregate(latest=Max("revoked_at"))["latest"]
+    try:
+        body = status_list_credential(
+            revoked.values_list("status_index", flat=True),
+            valid_from=latest or datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        )
+    except SigningKeyMissing:
+        return JsonResponse({"error": "credentials are not signed on this site yet"}, status=503)
+    response = HttpResponse(json.dumps(body, indent=2), content_type="application/vc+ld+json")
+    # Public, the same for everyone: verifiers may keep it a few minutes.
+    response["Cache-Control"] = "public, max-age=300"
     return response
 
 

@@ -11,6 +11,7 @@ the number back. The verification code is random and never changes, not even on 
 """
 
 import logging
+import secrets
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from bookings.services.numbering import take_next
 
 from ..emails import send_certificate_ready
 from ..models import (
+    STATUS_LIST_LENGTH,
     AuditAction,
     AwardKind,
     BatchStatus,
@@ -54,6 +56,15 @@ def prefix_for(award):
     return (letters.upper() or "CERT")[:6]
 
 
+def free_status_index():
+    """A place on the revocation list no certificate holds, chosen at random."""
+    for _ in range(50):
+        index = secrets.randbelow(STATUS_LIST_LENGTH)
+        if not Certificate.objects.filter(status_index=index).exists():
+            return index
+    raise CertificateError(["The revocation list is full: it needs to be made longer."])
+
+
 def next_number(award, year):
     prefix = prefix_for(award)
     return f"{prefix}-{year}-{take_next(CertificateCounter, prefix, year):04d}"
@@ -68,6 +79,9 @@ def blockers(enrolment):
         return [f"A certificate is already issued: {enrolment.certificate.number}."]
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
         return ["The participant has withdrawn."]
+    if not enrolment.participant.get_full_name():
+        # The certificate, and the public page that checks it, would show their email.
+        reasons.append("The participant's account has no name: add it before issuing.")
     state = progress(enrolment)
     unmet = [item.label for item in state.items() if not item.met]
     if unmet:
@@ -125,10 +139,11 @@ def issue(enrolment, actor, *, today=None):
         award = enrolment.requirement_set.award
         participant = enrolment.participant
         certificate = Certificate.objects.create(
+            status_index=free_status_index(),
             enrolment=enrolment,
             award=award,
             number=next_number(award, today.year),
-            holder_name=participant.get_full_name() or participant.email,
+            holder_name=participant.get_full_name(),
             award_name=award.name,
             level=level_of(award),
             issued_on=today,

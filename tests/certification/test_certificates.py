@@ -167,6 +167,19 @@ def test_only_the_latest_visit_since_the_year_began_stands_behind_a_certificate(
     assert blockers(enrolment) == []
 
 
+def test_a_participant_without_a_name_gets_no_certificate_until_they_have_one(office):
+    enrolment = ready(award())
+    participant = enrolment.participant
+    participant.first_name = participant.last_name = ""
+    participant.save()
+    # Otherwise their email would be printed, and shown to anyone who checks it.
+    with pytest.raises(CertificateError, match="has no name"):
+        issue(enrolment, office, today=TODAY)
+    participant.first_name, participant.last_name = "Nia", "Jones"
+    participant.save()
+    assert issue(enrolment, office, today=TODAY).holder_name == "Nia Jones"
+
+
 def test_a_certificate_of_attendance_needs_no_recommendation(office):
     made = award(kind=AwardKind.ATTENDANCE)
     enrolment = ready(made, recommend=False)

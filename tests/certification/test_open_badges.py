@@ -113,6 +113,55 @@ def test_a_revoked_certificate_has_no_credential_to_give(client, certificate):
     assert response.json()["status"] == "revoked"
 
 
+def test_a_copy_already_in_a_wallet_learns_of_the_revocation_from_the_status_list(
+    client, certificate
+):
+    """A wallet keeps the credential it imported; the status list it points to is what
+    tells a verifier, later, that the certificate has been revoked."""
+    held = client.get(reverse("verify:credential", args=[certificate.code])).json()
+    _, public_key = public_key_from_did_document(client)
+    status = held["credentialStatus"]
+    assert status["type"] == "BitstringStatusListEntry"
+    assert status["statusPurpose"] == "revocation"
+    assert status["statusListCredential"] == "http://testserver/verify/revocations.json"
+
+    def revoked_per_the_list():
+        response = client.get(status["statusListCredential"].removeprefix("http://testserver"))
+        assert response["Cache-Control"] == "public, max-age=300"
+        listed = response.json()
+        assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+        assert listed["issuer"] == held["issuer"]["id"]
+        assert badges.verify(listed, public_key)
+        subject = listed["credentialSubject"]
+        assert subject["statusPurpose"] == "revocation"
+        bits = badges.decoded_list(subject["encodedList"])
+        return int(status["statusListIndex"]) in bits, len(bits)
+
+    _, already = revoked_per_the_list()  # the demo content has a revoked one
+    other = issue(ready(certificate.award, first="Ada", last="Other"), certificate.issued_by)
+    revoke(other, other.issued_by, reason="Issued in error")
+    assert revoked_per_the_list() == (False, already + 1)
+    revoke(certificate, certificate.issued_by, reason="Issued in error")
+    assert revoked_per_the_list() == (True, already + 2)
+    assert badges.verify(held, public_key)  # the copy still verifies: only its status changed
+
+
+def test_the_status_list_is_the_specs_size_and_bit_order():
+    encoded = badges.encoded_list([0, 9, badges.STATUS_LIST_LENGTH - 1])
+    raw = badges.gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=="))
+    assert encoded[0] == "u" and len(raw) * 8 == 131_072
+    assert raw[0] == 0b1000_0000 and raw[1] == 0b0100_0000 and raw[-1] == 0b0000_0001
+    assert badges.decoded_list(encoded) == {0, 9, 131_071}
+
+
+def test_each_certificate_holds_its_own_place_on_the_list(certificate):
+    office = certificate.issued_by
+    places = {certificate.status_index}
+    for n in range(5):
+        places.add(issue(ready(certificate.award, first="P", last=f"L{n}"), office).status_index)
+    assert len(places) == 6 and all(0 <= p < 131_072 for p in places)
+
+
 def test_without_a_key_the_site_says_so_rather_than_sign_with_nothing(client, certificate):
     with override_settings(OPEN_BADGES_SIGNING_KEY="", OPEN_BADGES_KEY_FILE=""):
         assert client.get(reverse("verify:credential", args=[certificate.code])).status_code == 503

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certification.models import Certificate, QAVisit
+from certification.services.certificates import free_status_index
 from certification.services.qa import record_visit
 
 from .portfolio_world import build_world
@@ -83,6 +84,7 @@ def world():
         award_name=earlier.requirement_set.award.name,
         issued_on=datetime.date(2026, 7, 20),
         issued_by=world.people["admin"],
+        status_index=free_status_index(),
     )
     world.objects.update(recorded=recorded, scheduled=scheduled, certificate=certificate)
     return world
@@ -108,6 +110,7 @@ def pages(world):
         ("public credential", reverse("verify:credential", args=[cert.code]), EVERYONE, 200),
         ("verify lookup", reverse("verify:lookup"), EVERYONE, 200),
         ("issuer key", "/.well-known/did.json", EVERYONE, 200),
+        ("revocation list", reverse("verify:status-list"), EVERYONE, 200),
     ]
 
 
