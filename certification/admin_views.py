@@ -5,11 +5,9 @@ copy is edited until someone enrols on it."""
 from django import forms
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import CreateView, EditView, IndexView
@@ -114,19 +112,34 @@ class RequirementSetEditView(EditView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class NewVersionView(View):
+class NewVersionView(OfficeActionView):
     """Copy the award's current requirements as the next version (or, if the current
-    one is not yet in use, go straight to editing it)."""
+    one is not yet in use, go straight to editing it). Asked, then done on POST only:
+    a link followed by accident changes nothing."""
 
-    def post(self, request, award_pk):
-        if not request.user.has_perm("certification.add_requirementset"):
-            raise PermissionDenied
-        award = get_object_or_404(Award, pk=award_pk)
-        requirement_set = revise_requirements(award)
-        messages.success(request, f"Editing {requirement_set}.")
+    model = RequirementSet
+    permission_required = "add"
+    form_class = forms.Form
+    page_title = "Make a new version"
+    header_icon = "copy"
+    submit_label = "Make the new version"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.object = get_object_or_404(Award, pk=kwargs["award_pk"])
+        self.back_url = reverse(f"{REQUIREMENTS}:index")
+
+    def get_explanation(self):
+        return (
+            f"The current requirements for the {self.object} are copied as the next "
+            "version, for you to edit. New enrolments are held to it; enrolments already "
+            "made keep the version they started on."
+        )
+
+    def form_valid(self, form):
+        requirement_set = revise_requirements(self.object)
+        messages.success(self.request, f"Editing {requirement_set}.")
         return redirect(f"{REQUIREMENTS}:edit", quote(requirement_set.pk))
-
-    get = post
 
 
 class EnrolCohortForm(forms.Form):
@@ -264,6 +277,11 @@ class QAVisitForm(forms.ModelForm):
 
 # A change to any of these is sent again to the assessor and coaching leads.
 ANNOUNCED = {"starts_at", "ends_at", "location", "assessor", "status"}
+
+
+class QAVisitIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("organisation", "award", "assessor")
 
 
 class QAVisitCreateView(CreateView):

@@ -11,7 +11,9 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +43,11 @@ class Award(models.Model):
         unique=True,
         null=True,
         blank=True,
-        help_text="Starts each certificate number, e.g. 'CCC' for CCC-2026-0007.",
+        validators=[RegexValidator(r"^[A-Za-z0-9]+$", "Use letters and digits only, e.g. CCC.")],
+        help_text=(
+            "Starts each certificate number, e.g. 'CCC' for CCC-2026-0007. Left empty, "
+            "the first certificate sets it from the award's initials."
+        ),
     )
 
     panels = [
@@ -56,6 +62,22 @@ class Award(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Capitals always, so that "ccc" and "CCC" cannot be two awards' prefixes; none
+        # stored as NULL, which any number of awards may share.
+        self.number_prefix = (self.number_prefix or "").upper() or None
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.number_prefix:
+            self.number_prefix = self.number_prefix.upper()
+            others = Award.objects.exclude(pk=self.pk)
+            if others.filter(number_prefix__iexact=self.number_prefix).exists():
+                raise ValidationError(
+                    {"number_prefix": "Another award's numbers start with this already."}
+                )
 
     def current_requirements(self):
         return self.requirement_sets.order_by("-version").first()

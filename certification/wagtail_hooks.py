@@ -118,6 +118,7 @@ class QAVisitViewSet(BookingsViewSet):
     ]
     list_filter = ["status", "outcome", "award"]
     search_fields = ["organisation__name"]
+    index_view_class = views.QAVisitIndexView
     add_view_class = views.QAVisitCreateView
     edit_view_class = views.QAVisitEditView
 

@@ -22,6 +22,7 @@ from ..emails import send_certificate_ready
 from ..models import (
     STATUS_LIST_LENGTH,
     AuditAction,
+    Award,
     AwardKind,
     BatchStatus,
     Certificate,
@@ -50,10 +51,22 @@ class CertificateError(Exception):
 
 
 def prefix_for(award):
+    """The award's number prefix. An award without one is given one on its first
+    certificate, from its initials, made unique among awards (CCC, then CCC2, ...), and
+    keeps it: each award's numbers are a sequence of their own."""
     if award.number_prefix:
         return award.number_prefix
     letters = "".join(word[0] for word in award.name.split() if word[:1].isalpha())
-    return (letters.upper() or "CERT")[:6]
+    stem = (letters.upper() or "CERT")[:5]
+    taken = set(
+        Award.objects.filter(number_prefix__istartswith=stem).values_list(
+            "number_prefix", flat=True
+        )
+    )
+    prefix = next(p for p in [stem, *(f"{stem}{n}" for n in range(2, 10))] if p not in taken)
+    Award.objects.filter(pk=award.pk).update(number_prefix=prefix)
+    award.number_prefix = prefix
+    return prefix
 
 
 def free_status_index():
@@ -233,7 +246,10 @@ def run_batch(batch_id, *, today=None, on_issued=send_certificate_ready):
     )
     if batch.status == BatchStatus.DONE:
         return batch
-    CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    # Run again (the worker stopped part way), it retries those it refused before, so
+    # they are listed afresh; those issued are done and counted already.
+    batch.refused = []
+    CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, refused=[])
     waiting = cohort_enrolments(batch.cohort, batch.award).exclude(certificate__isnull=False)
     for enrolment in waiting:
         try:

@@ -49,6 +49,10 @@ def test_an_admin_edits_a_version_until_it_is_used_then_makes_a_new_one(client, 
     new_version = reverse("certification_requirements:new_version", args=[award.pk])
     assert new_version in index
 
+    # Following the link asks first and changes nothing.
+    asked = client.get(new_version)
+    assert asked.status_code == 200 and "Make the new version" in asked.content.decode()
+    assert award.current_requirements().pk == first.pk
     response = client.post(new_version)
     second = award.current_requirements()
     assert second.version == 2 and second.pk != first.pk

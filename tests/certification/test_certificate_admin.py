@@ -85,6 +85,22 @@ def test_a_failure_nobody_foresaw_is_listed_and_the_batch_still_finishes(
     assert "database went away" not in page.content.decode()
 
 
+def test_a_batch_run_again_after_a_stop_lists_each_refusal_once(office):
+    from certification.services.certificates import run_batch
+
+    made = award()
+    cohort = factories.cohort()
+    ready(made, cohort=cohort, first="Ready", last="One")
+    ready(made, cohort=cohort, recommend=False, first="Notyet", last="Done")
+    batch = CertificateBatch.objects.create(cohort=cohort, award=made, requested_by=office, total=2)
+    run_batch(batch.pk)
+    # The worker stopped before it could mark the batch finished; it runs it again.
+    CertificateBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    batch = run_batch(batch.pk)
+    assert (batch.status, batch.issued) == (BatchStatus.DONE, 1)
+    assert [row["name"] for row in batch.refused] == ["Notyet Done"]
+
+
 def test_a_mail_failure_does_not_stop_the_batch(
     client, office, monkeypatch, django_capture_on_commit_callbacks
 ):

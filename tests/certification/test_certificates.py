@@ -17,6 +17,7 @@ from accounts import roles
 from certification.certificate_pdf import render_certificate_pdf, verification_url
 from certification.models import (
     AuditAction,
+    Award,
     AwardKind,
     CertificateStatus,
     EnrolmentStatus,
@@ -178,6 +179,43 @@ def test_a_participant_without_a_name_gets_no_certificate_until_they_have_one(of
     participant.first_name, participant.last_name = "Nia", "Jones"
     participant.save()
     assert issue(enrolment, office, today=TODAY).holder_name == "Nia Jones"
+
+
+def test_awards_without_a_prefix_get_their_own_and_keep_it(office):
+    first, second = award(prefix=None), award(prefix=None)
+    for made, name in ((first, "Quiet Zebra Xylophone"), (second, "Quick Zesty Xylem")):
+        Award.objects.filter(pk=made.pk).update(name=name)
+        made.refresh_from_db()
+    one = issue(ready(first), office, today=TODAY)
+    other = issue(ready(second), office, today=TODAY)
+    assert (one.number, other.number) == ("QZX-2026-0001", "QZX2-2026-0001")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.number_prefix, second.number_prefix) == ("QZX", "QZX2")
+    assert issue(ready(first), office, today=TODAY).number == "QZX-2026-0002"
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [("tcc-1", "letters and digits only"), ("dup", "start with this already")],
+)
+def test_a_prefix_is_letters_and_digits_and_no_other_awards(typed, words):
+    from django.core.exceptions import ValidationError
+
+    award(prefix="DUP")
+    made = award(prefix=None)
+    made.number_prefix = typed
+    with pytest.raises(ValidationError) as refused:
+        made.full_clean()
+    assert words in " ".join(refused.value.message_dict["number_prefix"])
+
+
+def test_a_prefix_is_kept_in_capitals():
+    made = award(prefix=None)
+    made.number_prefix = "abc9"
+    made.save()
+    made.refresh_from_db()
+    assert made.number_prefix == "ABC9"
 
 
 def test_a_certificate_of_attendance_needs_no_recommendation(office):

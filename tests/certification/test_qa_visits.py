@@ -356,3 +356,35 @@ def test_the_account_page_leads_to_the_visits(client, world, visit):
         client.force_login(world.people[who])
         page = client.get(reverse("accounts:account")).content.decode()
         assert (reverse("qa:visits") in page) is shown, who
+
+
+def test_the_admin_list_of_visits_takes_the_same_queries_for_2_or_12(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.bookings import factories
+
+    e = world.enrolment
+
+    def add(count):
+        for n in range(count):
+            day = datetime.date(2026, 5, 1) + datetime.timedelta(days=n)
+            QAVisit.objects.create(
+                organisation=factories.organisation(),
+                award=e.requirement_set.award,
+                starts_at=at(day, 10),
+                ends_at=at(day, 12),
+                assessor=person(f"assessor{QAVisit.objects.count()}@provider.example"),
+            )
+
+    client.force_login(world.people["admin"])
+    url = reverse("certification_qa_visits:index")
+    add(2)
+    client.get(url)  # the admin's own first-visit queries out of the way
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add(10)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert page.content.decode().count("assessor1") >= 1
+    assert len(many) == len(few)
