@@ -30,7 +30,19 @@ FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
 CONTENT_TYPES = {".svg": "image/svg+xml", ".css": "text/css", ".png": "image/png"}
 
 
+class DocumentRenderError(RuntimeError):
+    """The PDF could not be drawn (a resource the template names was refused or missing)."""
+
+
 _fonts = threading.local()
+
+
+class InstalledFontsOnly(FontConfiguration):
+    """A font configuration that refuses @font-face rules: it is kept for the life of the
+    process (font_config), and each rule would add a font file to it for good."""
+
+    def add_font_face(self, rule_descriptors, url_fetcher):
+        raise DocumentRenderError("PDFs use installed fonts only, not @font-face.")
 
 
 def font_config():
@@ -39,17 +51,12 @@ def font_config():
     Making one loads the machine's font list through fontconfig and starts a new Pango
     font map: about half of WeasyPrint's time for a short document, and a third of a
     certificate's (make bench-certificates). Pango's font maps must not be shared
-    between threads, hence one a thread. Our templates use installed fonts only: an
-    @font-face rule would add its font to the kept configuration on every document, so
-    none is allowed (tests/bookings/test_invoice_pdf.py)."""
+    between threads, hence one a thread. Our templates use installed fonts only, and the
+    configuration refuses @font-face rules (tests/bookings/test_invoice_pdf.py)."""
     config = getattr(_fonts, "config", None)
     if config is None:
-        config = _fonts.config = FontConfiguration()
+        config = _fonts.config = InstalledFontsOnly()
     return config
-
-
-class DocumentRenderError(RuntimeError):
-    """The PDF could not be drawn (a resource the template names was refused or missing)."""
 
 
 def static_dir():
@@ -127,9 +134,6 @@ def render_document_html(invoice):
 
 def render_pdf(html_string, name):
     """Our HTML as PDF bytes, with only our own static files reachable."""
-    if "@font-face" in html_string:
-        # The kept font configuration (font_config) would gain the font on every document.
-        raise DocumentRenderError(f"{name}: PDFs use installed fonts only, not @font-face.")
     root = static_dir()
     html = HTML(
         string=html_string, base_url=root.as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)

@@ -45,8 +45,8 @@ class Award(models.Model):
         blank=True,
         validators=[RegexValidator(r"^[A-Za-z0-9]+$", "Use letters and digits only, e.g. CCC.")],
         help_text=(
-            "Starts each certificate number, e.g. 'CCC' for CCC-2026-0007. Left empty, "
-            "the first certificate sets it from the award's initials."
+            "Starts each certificate number, e.g. 'CCC' for CCC-2026-0007. Needed before "
+            "the award's first certificate, and best not changed after."
         ),
     )
 

@@ -22,7 +22,6 @@ from ..emails import send_certificate_ready
 from ..models import (
     STATUS_LIST_LENGTH,
     AuditAction,
-    Award,
     AwardKind,
     BatchStatus,
     Certificate,
@@ -50,25 +49,6 @@ class CertificateError(Exception):
         super().__init__("; ".join(self.reasons))
 
 
-def prefix_for(award):
-    """The award's number prefix. An award without one is given one on its first
-    certificate, from its initials, made unique among awards (CCC, then CCC2, ...), and
-    keeps it: each award's numbers are a sequence of their own."""
-    if award.number_prefix:
-        return award.number_prefix
-    letters = "".join(word[0] for word in award.name.split() if word[:1].isalpha())
-    stem = (letters.upper() or "CERT")[:5]
-    taken = set(
-        Award.objects.filter(number_prefix__istartswith=stem).values_list(
-            "number_prefix", flat=True
-        )
-    )
-    prefix = next(p for p in [stem, *(f"{stem}{n}" for n in range(2, 10))] if p not in taken)
-    Award.objects.filter(pk=award.pk).update(number_prefix=prefix)
-    award.number_prefix = prefix
-    return prefix
-
-
 def free_status_index():
     """A place on the revocation list no certificate holds, chosen at random."""
     for _ in range(50):
@@ -79,7 +59,7 @@ def free_status_index():
 
 
 def next_number(award, year):
-    prefix = prefix_for(award)
+    prefix = award.number_prefix
     return f"{prefix}-{year}-{take_next(CertificateCounter, prefix, year):04d}"
 
 
@@ -95,6 +75,10 @@ def blockers(enrolment):
     if not enrolment.participant.get_full_name():
         # The certificate, and the public page that checks it, would show their email.
         reasons.append("The participant's account has no name: add it before issuing.")
+    if not award.number_prefix:
+        reasons.append(
+            f"The {award} has no certificate number prefix: set one on the award (e.g. CCC)."
+        )
     state = progress(enrolment)
     unmet = [item.label for item in state.items() if not item.met]
     if unmet:
@@ -262,7 +246,10 @@ def run_batch(batch_id, *, today=None, on_issued=send_certificate_ready):
         else:
             batch.issued += 1
             CertificateBatch.objects.filter(pk=batch.pk).update(issued=batch.issued)
-            on_issued(certificate.pk)
+            try:
+                on_issued(certificate.pk)
+            except Exception:  # the certificate stands; only the email is lost, and logged
+                logger.exception("Certificate %s: telling the holder failed", certificate.pk)
             continue
         batch.refused.append(
             {

@@ -366,18 +366,20 @@ def test_each_thread_keeps_one_font_configuration_and_draws_the_same_document(in
 
 
 @pytest.mark.parametrize(
-    "template",
+    "rule",
     [
-        "<style>@font-face { font-family: X; src: local(DejaVu Sans); }</style>number",
-        "<style>@font-face { font-family: X; src: url(img/x.woff2); }</style>number",
+        "@font-face { font-family: X; src: local(DejaVu Sans); }",
+        "@FONT-FACE { font-family: X; src: url(img/x.woff2); }",
     ],
 )
-def test_a_font_of_its_own_is_refused_as_the_kept_font_configuration_would_grow(
-    invoice, monkeypatch, template
-):
-    monkeypatch.setattr(pdf, "render_document_html", lambda document: template)
+def test_a_font_of_its_own_is_refused_as_the_kept_font_configuration_would_grow(rule):
     with pytest.raises(DocumentRenderError, match="installed fonts only"):
-        pdf.render_document_pdf(invoice)
+        pdf.render_pdf(f"<style>{rule}</style><p>Number</p>", "x")
+
+
+def test_words_about_fonts_in_what_people_wrote_are_only_words():
+    data = pdf.render_pdf("<p>We looked at @font-face rules in CSS.</p>", "x")
+    assert data.startswith(b"%PDF-")
 
 
 def test_the_fetcher_refuses_font_files():

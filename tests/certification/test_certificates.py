@@ -181,18 +181,39 @@ def test_a_participant_without_a_name_gets_no_certificate_until_they_have_one(of
     assert issue(enrolment, office, today=TODAY).holder_name == "Nia Jones"
 
 
-def test_awards_without_a_prefix_get_their_own_and_keep_it(office):
-    first, second = award(prefix=None), award(prefix=None)
-    for made, name in ((first, "Quiet Zebra Xylophone"), (second, "Quick Zesty Xylem")):
-        Award.objects.filter(pk=made.pk).update(name=name)
-        made.refresh_from_db()
-    one = issue(ready(first), office, today=TODAY)
-    other = issue(ready(second), office, today=TODAY)
-    assert (one.number, other.number) == ("QZX-2026-0001", "QZX2-2026-0001")
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert (first.number_prefix, second.number_prefix) == ("QZX", "QZX2")
-    assert issue(ready(first), office, today=TODAY).number == "QZX-2026-0002"
+def test_an_award_needs_its_number_prefix_before_its_first_certificate(office):
+    made = award(prefix=None)
+    enrolment = ready(made)
+    with pytest.raises(CertificateError, match="no certificate number prefix"):
+        issue(enrolment, office, today=TODAY)
+    made.number_prefix = "qzx"
+    made.save()
+    assert issue(enrolment, office, today=TODAY).number == "QZX-2026-0001"
+
+
+def test_earlier_prefixes_are_kept_in_capitals_and_numbering_carries_on(office):
+    """The data migration for prefixes made before they were stored and kept in capitals."""
+    import importlib
+
+    from django.apps import apps
+
+    from certification.models import CertificateCounter
+
+    migration = importlib.import_module("certification.migrations.0010_award_prefixes")
+    unstored, lowercase = award(prefix="ABGDEZ"), award(prefix="TMPQ")
+    issue(ready(unstored), office, today=TODAY)
+    issue(ready(lowercase), office, today=TODAY)
+    # As earlier code left them: one prefix never stored, one stored in small letters.
+    Award.objects.filter(pk=unstored.pk).update(number_prefix=None)
+    Award.objects.filter(pk=lowercase.pk).update(number_prefix="qqq")
+    CertificateCounter.objects.filter(prefix="TMPQ").update(prefix="qqq")
+    migration.prefixes_in_capitals_and_kept(apps, None)
+    unstored.refresh_from_db()
+    lowercase.refresh_from_db()
+    assert (unstored.number_prefix, lowercase.number_prefix) == ("ABGDEZ", "QQQ")
+    assert not CertificateCounter.objects.filter(prefix="qqq").exists()
+    assert issue(ready(unstored), office, today=TODAY).number == "ABGDEZ-2026-0002"
+    assert issue(ready(lowercase), office, today=TODAY).number == "QQQ-2026-0002"
 
 
 @pytest.mark.parametrize(
