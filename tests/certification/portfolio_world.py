@@ -29,6 +29,21 @@ from certification.uploads import sniff
 from tests.bookings import factories
 
 PASSWORD = "a-long-test-password"
+# Everyone the access tests try, each a person in build_world() but "signed out".
+ROLES = [
+    "participant",
+    "other participant",
+    "assessor",
+    "other assessor",
+    "coaching lead",
+    "impact lead",
+    "other school's impact lead",
+    "booker",
+    "editor",
+    "admin",
+    "senior assessor",
+    "signed out",
+]
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 

@@ -16,24 +16,10 @@ from django.utils import timezone
 
 from certification.models import PortfolioView
 
-from .portfolio_world import PASSWORD, build_world
+from .portfolio_world import PASSWORD, ROLES, build_world
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "participant",
-    "other participant",
-    "assessor",
-    "other assessor",
-    "coaching lead",
-    "impact lead",
-    "other school's impact lead",
-    "booker",
-    "editor",
-    "admin",
-    "senior assessor",
-    "signed out",
-]
 EVERYTHING = {"participant", "assessor", "admin"}
 DIARY = EVERYTHING | {"impact lead"}
 PROGRESS = DIARY | {"coaching lead"}

@@ -15,24 +15,10 @@ from certification.models import Certificate, QAVisit
 from certification.services.certificates import free_status_index
 from certification.services.qa import record_visit
 
-from .portfolio_world import build_world
+from .portfolio_world import ROLES, build_world
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    "participant",
-    "other participant",
-    "assessor",
-    "other assessor",
-    "coaching lead",
-    "impact lead",
-    "other school's impact lead",
-    "booker",
-    "editor",
-    "admin",
-    "senior assessor",
-    "signed out",
-]
 VISIT = {"assessor", "coaching lead", "admin"}
 HOLDER = {"participant", "admin"}
 SCHOOL_REPORT = {"coaching lead", "impact lead", "admin"}
